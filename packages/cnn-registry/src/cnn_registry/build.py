@@ -1,0 +1,143 @@
+"""``build_from_cfg``: turn ``dict(type=..., **kwargs)`` into an object."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from .errors import BuildError, BuildKeyError, MissingTypeError
+
+if TYPE_CHECKING:
+    from .registry import Registry
+
+
+def copy_containers(value: Any) -> Any:
+    """Copy nested dicts, lists, tuples and sets; share every other object.
+
+    Constructors may mutate the dicts they receive (``dcn.pop(...)``); giving
+    them copies keeps the caller's config intact without deep-copying tensors
+    or modules that a config may hold.
+    """
+    if isinstance(value, Mapping):
+        return {k: copy_containers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [copy_containers(v) for v in value]
+    if isinstance(value, tuple) and not hasattr(value, "_fields"):
+        return tuple(copy_containers(v) for v in value)
+    if isinstance(value, set):
+        return {copy_containers(v) for v in value}
+    return value
+
+
+def build_from_cfg(
+    cfg: Mapping[str, Any],
+    registry: Registry,
+    default_args: Mapping[str, Any] | None = None,
+    /,
+    *args: Any,
+    **kwargs: Any,
+) -> Any:
+    """Build the object that ``cfg`` describes.
+
+    ``cfg['type']`` is a name registered in ``registry`` (or an alias, or
+    ``scope.Name``), or a class or callable. The other keys, then the keys of
+    ``default_args`` that ``cfg`` lacks, then ``kwargs`` become keyword
+    arguments; ``args`` are passed positionally. ``cfg`` and ``default_args``
+    are never modified.
+
+    A custom ``build_func`` given to :class:`~cnn_registry.Registry` has this
+    same signature.
+
+    >>> from cnn_registry import Registry
+    >>> SHAPES = Registry('shapes')
+    >>> @SHAPES.register_module()
+    ... class Square:
+    ...     def __init__(self, side=1):
+    ...         self.side = side
+    >>> build_from_cfg(dict(type='Square'), SHAPES, dict(side=3)).side
+    3
+    """
+    if not isinstance(cfg, Mapping):
+        raise TypeError(
+            f"cfg must be a mapping such as dict(type='Name', ...), got {type(cfg).__name__}: {cfg!r}"
+        )
+    if default_args is not None and not isinstance(default_args, Mapping):
+        raise TypeError(f"default_args must be a mapping or None, got {type(default_args).__name__}: {default_args!r}")
+
+    params = {k: copy_containers(v) for k, v in cfg.items()}
+    for key, value in (default_args or {}).items():
+        params.setdefault(key, copy_containers(value))
+    if "type" not in params:
+        raise MissingTypeError(
+            f"cfg must contain the key 'type' naming what to build in registry {registry.name!r}, "
+            f"got {dict(cfg)!r}" + (f" with default_args {dict(default_args)!r}" if default_args else "")
+        )
+    obj_type = params.pop("type")
+    clashes = sorted(set(params) & set(kwargs))
+    if clashes:
+        raise TypeError(
+            f"argument(s) {clashes} given both in cfg {dict(cfg)!r} and by the caller; "
+            "remove them from the cfg"
+        )
+    params.update(kwargs)
+
+    if isinstance(obj_type, str):
+        obj_cls = registry.get(obj_type)
+    elif callable(obj_type):
+        obj_cls = obj_type
+    else:
+        raise TypeError(
+            f"cfg['type'] must be a registered name, a class or a callable, "
+            f"got {type(obj_type).__name__}: {obj_type!r}"
+        )
+
+    try:
+        return obj_cls(*args, **params)
+    except Exception as exc:
+        raise _with_context(exc, obj_cls, cfg) from exc
+
+
+def _with_context(exc: Exception, obj_cls: Any, cfg: Mapping[str, Any]) -> Exception:
+    """The same kind of exception, its message prefixed with what was being built."""
+    name = getattr(obj_cls, "__qualname__", repr(obj_cls))
+    module = getattr(obj_cls, "__module__", "?")
+    detail = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+    message = f"{name} (from {module}) failed to build from cfg {dict(cfg)!r}: {detail}"
+    hint = _signature_hint(exc, obj_cls)
+    if hint:
+        message += f"\n{hint}"
+    try:
+        wrapped = type(exc)(message)
+    except Exception:
+        wrapped = None
+    if wrapped is None or (isinstance(wrapped, KeyError) and type(wrapped).__str__ is KeyError.__str__):
+        # KeyError's own str() would show the message's repr, newlines escaped.
+        return BuildKeyError(message) if isinstance(exc, KeyError) else BuildError(message)
+    return wrapped
+
+
+def _signature_hint(exc: Exception, obj_cls: Any) -> str:
+    """For an unexpected keyword argument, list the accepted ones and the closest."""
+    text = str(exc)
+    if not isinstance(exc, TypeError) or "unexpected keyword argument" not in text:
+        return ""
+    import inspect
+    import re
+
+    from .errors import close_matches
+
+    match = re.search(r"unexpected keyword argument '(\w+)'", text)
+    try:
+        params = [
+            p.name
+            for p in inspect.signature(obj_cls).parameters.values()
+            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+        ]
+    except (TypeError, ValueError):
+        return ""
+    hint = f"accepted arguments: {', '.join(params)}"
+    if match:
+        near = close_matches(match.group(1), params)
+        if near:
+            hint += f"; did you mean {' or '.join(repr(n) for n in near)} instead of {match.group(1)!r}?"
+    return hint

@@ -1,0 +1,298 @@
+"""``Registry``: a named table of classes that configs refer to by name."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar, overload
+
+from .build import build_from_cfg
+from .discovery import Source, entry_point_sources, import_sources
+from .errors import AlreadyRegisteredError, UnknownTypeError, close_matches
+
+T = TypeVar("T")
+BuildFunc = Callable[..., Any]
+
+
+def _caller_package(depth: int) -> str:
+    """Top-level package of the module ``depth`` frames up, the default scope."""
+    try:
+        module = sys._getframe(depth).f_globals.get("__name__", "")
+    except ValueError:
+        return ""
+    return str(module).split(".")[0]
+
+
+class Registry:
+    """A table mapping names to classes or functions, built from configs.
+
+    Args:
+        name: what the registry holds, e.g. ``'conv_layers'``.
+        parent: a registry to fall back on; lookups go child first, then parents.
+        scope: the registry's namespace; ``'scope.Name'`` addresses it from
+            anywhere in the tree. Defaults to the calling module's package.
+        build_func: replaces :func:`build_from_cfg` (same signature);
+            children inherit their parent's.
+        locations: modules imported on the first lookup that misses.
+
+    >>> MODELS = Registry('models', scope='demo')
+    >>> @MODELS.register_module(name=['Linear', 'Dense'])
+    ... class Linear:
+    ...     def __init__(self, width=8):
+    ...         self.width = width
+    >>> MODELS.build(dict(type='Dense', width=4)).width
+    4
+    >>> MODELS.get('demo.Linear') is Linear
+    True
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        parent: Registry | None = None,
+        scope: str | None = None,
+        build_func: BuildFunc | None = None,
+        locations: Sequence[str] = (),
+    ) -> None:
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"name must be a non-empty string, got {name!r}")
+        if parent is not None and not isinstance(parent, Registry):
+            raise TypeError(f"parent must be a Registry or None, got {type(parent).__name__}: {parent!r}")
+        if isinstance(locations, str):
+            raise TypeError(f"locations must be a sequence of module names, got the string {locations!r}")
+        self.name = name
+        self.scope = scope if scope is not None else _caller_package(2)
+        self.parent = parent
+        self.locations = tuple(locations)
+        self._build_func = build_func
+        self._modules: dict[str, Any] = {}
+        self._children: dict[str, Registry] = {}
+        self._lock = threading.RLock()
+        self._discovered = False
+        self._discovery_failures: list[str] = []
+        self._sources: list[Source] = []
+        if parent is not None:
+            parent._add_child(self)
+
+    # ------------------------------------------------------------------ tree
+    @property
+    def qualified_name(self) -> str:
+        """``<scope>.<name>``: the entry-point name other distributions use."""
+        return f"{self.scope}.{self.name}"
+
+    @property
+    def children(self) -> Mapping[str, Registry]:
+        """The child registries, by scope."""
+        return dict(self._children)
+
+    @property
+    def root(self) -> Registry:
+        """The registry at the top of this one's tree."""
+        node = self
+        while node.parent is not None:
+            node = node.parent
+        return node
+
+    @property
+    def build_func(self) -> BuildFunc:
+        """The function :meth:`build` calls: own, else inherited, else :func:`build_from_cfg`."""
+        node: Registry | None = self
+        while node is not None:
+            if node._build_func is not None:
+                return node._build_func
+            node = node.parent
+        return build_from_cfg
+
+    def _add_child(self, child: Registry) -> None:
+        with self._lock:
+            if child.scope in self._children:
+                raise ValueError(
+                    f"registry {self.name!r} already has a child with scope {child.scope!r}; "
+                    "give the new registry another scope"
+                )
+            self._children[child.scope] = child
+
+    def _ancestry(self) -> Iterator[Registry]:
+        node: Registry | None = self
+        while node is not None:
+            yield node
+            node = node.parent
+
+    def find_scope(self, scope: str) -> Registry | None:
+        """The registry with ``scope`` anywhere in this tree, searched from the root."""
+        pending = [self.root]
+        while pending:
+            node = pending.pop(0)
+            if node.scope == scope:
+                return node
+            pending.extend(node._children.values())
+        return None
+
+    # ------------------------------------------------------------- register
+    @overload
+    def register_module(self, name: type[T], *, force: bool = ..., module: None = ...) -> type[T]: ...
+
+    @overload
+    def register_module(
+        self, name: str | Sequence[str] | None = ..., *, force: bool = ..., module: None = ...
+    ) -> Callable[[T], T]: ...
+
+    @overload
+    def register_module(self, name: str | Sequence[str] | None = ..., *, force: bool = ..., module: T) -> T: ...
+
+    def register_module(self, name: Any = None, *, force: bool = False, module: Any = None) -> Any:
+        """Register a class or function, as a decorator or as a plain call.
+
+        ``@REG.register_module``, ``@REG.register_module()``,
+        ``@REG.register_module(name='Alias')``, ``@REG.register_module(name=['A', 'B'])``
+        and ``REG.register_module(module=cls)`` all work. A name that is taken
+        raises :class:`AlreadyRegisteredError` unless ``force=True``.
+        """
+        if not isinstance(force, bool):
+            raise TypeError(f"force must be a bool, got {type(force).__name__}: {force!r}")
+        if module is not None:
+            self._register(module, name, force)
+            return module
+        if isinstance(name, type) or (callable(name) and not isinstance(name, str)):
+            self._register(name, None, force)  # bare @REG.register_module
+            return name
+
+        def decorator(obj: T) -> T:
+            self._register(obj, name, force)
+            return obj
+
+        return decorator
+
+    def _register(self, obj: Any, name: str | Sequence[str] | None, force: bool) -> None:
+        if not callable(obj):
+            raise TypeError(
+                f"registry {self.name!r} registers classes and functions only, got {type(obj).__name__}: {obj!r}"
+            )
+        if name is None:
+            names = [obj.__name__]
+        elif isinstance(name, str):
+            names = [name]
+        elif isinstance(name, Iterable) and all(isinstance(n, str) for n in name):
+            names = list(name)
+        else:
+            raise TypeError(f"name must be None, a string or a list of strings, got {name!r}")
+        if not names or any(not n for n in names):
+            raise ValueError(f"name must contain non-empty strings, got {name!r}")
+        with self._lock:
+            if not force:
+                for n in names:
+                    if n in self._modules and self._modules[n] is not obj:
+                        existing = self._modules[n]
+                        raise AlreadyRegisteredError(
+                            f"{n!r} is already registered in {self.name!r} "
+                            f"(by {getattr(existing, '__module__', '?')}.{getattr(existing, '__qualname__', existing)}); "
+                            "pass force=True to replace it or choose another name"
+                        )
+            for n in names:
+                self._modules[n] = obj
+
+    # --------------------------------------------------------------- lookup
+    def _discover(self) -> None:
+        """Import the lazy locations and entry points once (thread-safe)."""
+        if self._discovered:
+            return
+        with self._lock:
+            if self._discovered:
+                return
+            self._discovered = True  # set first: imported modules look things up too
+            self._sources = [Source(m, "locations") for m in self.locations]
+            self._sources += entry_point_sources(self.qualified_name)
+            self._discovery_failures = import_sources(self.name, self._sources)
+
+    def _get_local(self, name: str) -> Any:
+        obj = self._modules.get(name)
+        if obj is None and not self._discovered:
+            self._discover()
+            obj = self._modules.get(name)
+        return obj
+
+    def _find(self, key: str) -> tuple[Any, list[Registry]]:
+        """The object for ``key`` and the registries searched, in order."""
+        start, name = self, key
+        if "." in key:
+            scope, rest = key.split(".", 1)
+            scoped = self.find_scope(scope)
+            if scoped is not None:
+                start, name = scoped, rest
+        searched = []
+        for registry in start._ancestry():
+            searched.append(registry)
+            obj = registry._get_local(name)
+            if obj is not None:
+                return obj, searched
+        return None, searched
+
+    def get(self, key: str) -> Any:
+        """The class or function registered as ``key`` (a name, an alias or ``scope.Name``).
+
+        Raises :class:`UnknownTypeError`, a ``KeyError``, naming the registries
+        searched, the closest names and how to register one.
+        """
+        if not isinstance(key, str):
+            raise TypeError(f"key must be a string, got {type(key).__name__}: {key!r}")
+        obj, searched = self._find(key)
+        if obj is None:
+            raise self._unknown(key, searched)
+        return obj
+
+    def _unknown(self, key: str, searched: list[Registry]) -> UnknownTypeError:
+        name = key.split(".", 1)[1] if searched and searched[0] is not self and "." in key else key
+        known = sorted({n for r in searched for n in r._modules})
+        near = close_matches(name, known)
+        lines = [f"{key!r} is not in the {self.name!r} registry."]
+        lines.append("Searched: " + " -> ".join(f"{r.name!r} (scope {r.scope!r})" for r in searched) + ".")
+        if near:
+            lines.append("Did you mean: " + ", ".join(repr(n) for n in near) + "?")
+        shown = ", ".join(known[:40]) + (f", ... ({len(known)} in all)" if len(known) > 40 else "")
+        lines.append(f"Registered names: {shown or 'none'}.")
+        looked = [f"{s.module} ({s.origin})" for r in searched for s in r._sources]
+        lines.append("Lazily imported: " + (", ".join(looked) if looked else "nothing") + ".")
+        failures = [f for r in searched for f in r._discovery_failures]
+        if failures:
+            lines.append("Imports that failed: " + "; ".join(failures) + ".")
+        lines.append(
+            f"To add one, decorate a class with @<registry>.register_module() in a module that is imported, "
+            f"or declare that module as an entry point in group 'cnn_registry' named {self.qualified_name!r}."
+        )
+        return UnknownTypeError("\n".join(lines), name=key, registry_name=self.name, candidates=near)
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self._find(key)[0] is not None
+
+    def names(self) -> list[str]:
+        """Every name registered here (not in parents), lazy sources included."""
+        self._discover()
+        return list(self._modules)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names())
+
+    def __len__(self) -> int:
+        return len(self.names())
+
+    def items(self) -> list[tuple[str, Any]]:
+        """``(name, object)`` pairs registered here, lazy sources included."""
+        self._discover()
+        return list(self._modules.items())
+
+    def __repr__(self) -> str:
+        rows = [(n, f"{getattr(o, '__module__', '?')}.{getattr(o, '__qualname__', o)}") for n, o in self.items()]
+        width = max([len("name")] + [len(n) for n, _ in rows])
+        head = f"Registry(name={self.name!r}, scope={self.scope!r}, {len(rows)} names)"
+        table = [f"  {'name'.ljust(width)}  defined in"] + [f"  {n.ljust(width)}  {where}" for n, where in rows]
+        return "\n".join([head, *table])
+
+    # ---------------------------------------------------------------- build
+    def build(self, cfg: Mapping[str, Any], *args: Any, default_args: Mapping[str, Any] | None = None, **kwargs: Any) -> Any:
+        """Build ``cfg`` with this registry's build function.
+
+        ``args`` and ``kwargs`` go to the constructor, besides the cfg's keys.
+        """
+        return self.build_func(cfg, self, default_args, *args, **kwargs)
