@@ -24,13 +24,49 @@ from .registry import Registry
 
 __version__ = "0.1.0"
 
+# Configs and overrides load on first use, keeping `import cnn_registry` light.
+_LAZY = {
+    "ConfigError": "config",
+    "load_config": "config",
+    "merge_configs": "config",
+    "OverrideError": "overrides",
+    "apply_overrides": "overrides",
+    "parse_override": "overrides",
+    "parse_value": "overrides",
+    "OverrideAction": "override_action",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'cnn_registry' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])
+
+
 __all__ = [
     "AlreadyRegisteredError",
     "BuildError",
     "BuildKeyError",
+    "ConfigError",
     "MissingTypeError",
+    "OverrideAction",
+    "OverrideError",
     "Registry",
     "UnknownTypeError",
     "__version__",
+    "apply_overrides",
     "build_from_cfg",
+    "load_config",
+    "merge_configs",
+    "parse_override",
+    "parse_value",
 ]

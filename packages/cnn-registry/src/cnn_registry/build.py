@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
 
 from .errors import BuildError, BuildKeyError, MissingTypeError
 
+TYPE_CHECKING = False  # see registry.py: typing stays unimported at run time
 if TYPE_CHECKING:
+    from typing import Any
+
     from .registry import Registry
 
 
@@ -58,9 +60,7 @@ def build_from_cfg(
     3
     """
     if not isinstance(cfg, Mapping):
-        raise TypeError(
-            f"cfg must be a mapping such as dict(type='Name', ...), got {type(cfg).__name__}: {cfg!r}"
-        )
+        raise TypeError(f"cfg must be a mapping such as dict(type='Name', ...), got {type(cfg).__name__}: {cfg!r}")
     if default_args is not None and not isinstance(default_args, Mapping):
         raise TypeError(f"default_args must be a mapping or None, got {type(default_args).__name__}: {default_args!r}")
 
@@ -76,8 +76,7 @@ def build_from_cfg(
     clashes = sorted(set(params) & set(kwargs))
     if clashes:
         raise TypeError(
-            f"argument(s) {clashes} given both in cfg {dict(cfg)!r} and by the caller; "
-            "remove them from the cfg"
+            f"argument(s) {clashes} given both in cfg {dict(cfg)!r} and by the caller; remove them from the cfg"
         )
     params.update(kwargs)
 
@@ -87,8 +86,7 @@ def build_from_cfg(
         obj_cls = obj_type
     else:
         raise TypeError(
-            f"cfg['type'] must be a registered name, a class or a callable, "
-            f"got {type(obj_type).__name__}: {obj_type!r}"
+            f"cfg['type'] must be a registered name, a class or a callable, got {type(obj_type).__name__}: {obj_type!r}"
         )
 
     try:

@@ -19,17 +19,24 @@ from __future__ import annotations
 
 import importlib
 import warnings
-from dataclasses import dataclass
 
 ENTRY_POINT_GROUP = "cnn_registry"
 
 
-@dataclass(frozen=True)
 class Source:
-    """One module a registry imports lazily, and where the request came from."""
+    """One module a registry imports lazily, and where the request came from.
 
-    module: str
-    origin: str  # "locations" or "entry point of <distribution>"
+    (A plain class: ``dataclasses`` would import ``inspect`` and double the import time.)
+    """
+
+    __slots__ = ("module", "origin")
+
+    def __init__(self, module: str, origin: str) -> None:
+        self.module = module
+        self.origin = origin  # "locations" or "entry point of <distribution>"
+
+    def __repr__(self) -> str:
+        return f"Source({self.module!r}, {self.origin!r})"
 
 
 def entry_point_sources(qualified_name: str) -> list[Source]:

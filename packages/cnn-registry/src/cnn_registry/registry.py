@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, TypeVar, overload
 
 from .build import build_from_cfg
 from .discovery import Source, entry_point_sources, import_sources
 from .errors import AlreadyRegisteredError, UnknownTypeError, close_matches
 
-T = TypeVar("T")
-BuildFunc = Callable[..., Any]
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing would double the import time
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Mapping, Sequence
+    from typing import Any, TypeVar, overload
+
+    T = TypeVar("T")
+    BuildFunc = Callable[..., Any]
 
 
 def _caller_package(depth: int) -> str:
@@ -131,16 +134,18 @@ class Registry:
         return None
 
     # ------------------------------------------------------------- register
-    @overload
-    def register_module(self, name: type[T], *, force: bool = ..., module: None = ...) -> type[T]: ...
+    if TYPE_CHECKING:
 
-    @overload
-    def register_module(
-        self, name: str | Sequence[str] | None = ..., *, force: bool = ..., module: None = ...
-    ) -> Callable[[T], T]: ...
+        @overload
+        def register_module(self, name: type[T], *, force: bool = ..., module: None = ...) -> type[T]: ...
 
-    @overload
-    def register_module(self, name: str | Sequence[str] | None = ..., *, force: bool = ..., module: T) -> T: ...
+        @overload
+        def register_module(
+            self, name: str | Sequence[str] | None = ..., *, force: bool = ..., module: None = ...
+        ) -> Callable[[T], T]: ...
+
+        @overload
+        def register_module(self, name: str | Sequence[str] | None = ..., *, force: bool = ..., module: T) -> T: ...
 
     def register_module(self, name: Any = None, *, force: bool = False, module: Any = None) -> Any:
         """Register a class or function, as a decorator or as a plain call.
@@ -174,7 +179,7 @@ class Registry:
             names = [obj.__name__]
         elif isinstance(name, str):
             names = [name]
-        elif isinstance(name, Iterable) and all(isinstance(n, str) for n in name):
+        elif isinstance(name, (list, tuple)) and all(isinstance(n, str) for n in name):
             names = list(name)
         else:
             raise TypeError(f"name must be None, a string or a list of strings, got {name!r}")
@@ -290,7 +295,9 @@ class Registry:
         return "\n".join([head, *table])
 
     # ---------------------------------------------------------------- build
-    def build(self, cfg: Mapping[str, Any], *args: Any, default_args: Mapping[str, Any] | None = None, **kwargs: Any) -> Any:
+    def build(
+        self, cfg: Mapping[str, Any], *args: Any, default_args: Mapping[str, Any] | None = None, **kwargs: Any
+    ) -> Any:
         """Build ``cfg`` with this registry's build function.
 
         ``args`` and ``kwargs`` go to the constructor, besides the cfg's keys.
