@@ -21,8 +21,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         cuda = torch.cuda.is_available()
     for item in items:
         if "peer" in item.keywords and missing_peers:
-            item.add_marker(
-                pytest.mark.skip(reason=f"needs {' and '.join(missing_peers)}: run `nox -s peers`")
-            )
+            item.add_marker(pytest.mark.skip(reason=f"needs {' and '.join(missing_peers)}: run `nox -s peers`"))
         if "gpu" in item.keywords and not cuda:
             item.add_marker(pytest.mark.skip(reason="needs a CUDA device: run `nox -s cuda` on a GPU machine"))

@@ -97,21 +97,35 @@ def build_from_cfg(
 
 def _with_context(exc: Exception, obj_cls: Any, cfg: Mapping[str, Any]) -> Exception:
     """The same kind of exception, its message prefixed with what was being built."""
-    name = getattr(obj_cls, "__qualname__", repr(obj_cls))
+    name = getattr(obj_cls, "__name__", repr(obj_cls))
     module = getattr(obj_cls, "__module__", "?")
-    detail = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+    plain_key_error = isinstance(exc, KeyError) and type(exc).__str__ is KeyError.__str__
+    detail = f"KeyError: {exc!s}" if plain_key_error else str(exc)
     message = f"{name} (from {module}) failed to build from cfg {dict(cfg)!r}: {detail}"
     hint = _signature_hint(exc, obj_cls)
     if hint:
         message += f"\n{hint}"
+    return _same_kind(exc, message)
+
+
+def _same_kind(exc: Exception, message: str) -> Exception:
+    """``exc`` re-created with ``message``, so ``except ValueError`` still catches it.
+
+    The copy is made without calling the class's ``__init__`` (which may take
+    other arguments) and kept only if its ``str()`` shows the new message; a
+    plain ``KeyError`` (whose ``str()`` is a repr) becomes :class:`BuildKeyError`,
+    anything else that does not fit becomes :class:`BuildError`.
+    """
+    cls = type(exc)
     try:
-        wrapped = type(exc)(message)
+        wrapped = cls.__new__(cls)
+        wrapped.__dict__.update(exc.__dict__)
+        wrapped.args = (message,)
+        if str(wrapped) == message:
+            return wrapped
     except Exception:
-        wrapped = None
-    if wrapped is None or (isinstance(wrapped, KeyError) and type(wrapped).__str__ is KeyError.__str__):
-        # KeyError's own str() would show the message's repr, newlines escaped.
-        return BuildKeyError(message) if isinstance(exc, KeyError) else BuildError(message)
-    return wrapped
+        pass
+    return BuildKeyError(message) if isinstance(exc, KeyError) else BuildError(message)
 
 
 def _signature_hint(exc: Exception, obj_cls: Any) -> str:

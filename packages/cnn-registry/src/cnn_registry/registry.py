@@ -27,6 +27,11 @@ def _caller_package(depth: int) -> str:
     return str(module).split(".")[0]
 
 
+def _origin(obj: Any) -> str:
+    """Where ``obj`` was defined, as ``module.QualifiedName``."""
+    return f"{getattr(obj, '__module__', '?')}.{getattr(obj, '__qualname__', obj)}"
+
+
 class Registry:
     """A table mapping names to classes or functions, built from configs.
 
@@ -74,6 +79,7 @@ class Registry:
         self._children: dict[str, Registry] = {}
         self._lock = threading.RLock()
         self._discovered = False
+        self._discovering = False
         self._discovery_failures: list[str] = []
         self._sources: list[Source] = []
         if parent is not None:
@@ -189,10 +195,8 @@ class Registry:
             if not force:
                 for n in names:
                     if n in self._modules and self._modules[n] is not obj:
-                        existing = self._modules[n]
                         raise AlreadyRegisteredError(
-                            f"{n!r} is already registered in {self.name!r} "
-                            f"(by {getattr(existing, '__module__', '?')}.{getattr(existing, '__qualname__', existing)}); "
+                            f"{n!r} is already registered in {self.name!r} (by {_origin(self._modules[n])}); "
                             "pass force=True to replace it or choose another name"
                         )
             for n in names:
@@ -203,13 +207,17 @@ class Registry:
         """Import the lazy locations and entry points once (thread-safe)."""
         if self._discovered:
             return
-        with self._lock:
-            if self._discovered:
-                return
-            self._discovered = True  # set first: imported modules look things up too
-            self._sources = [Source(m, "locations") for m in self.locations]
-            self._sources += entry_point_sources(self.qualified_name)
-            self._discovery_failures = import_sources(self.name, self._sources)
+        with self._lock:  # other threads wait here until the imports are done
+            if self._discovered or self._discovering:
+                return  # _discovering: a module being imported looks something up (same thread)
+            self._discovering = True
+            try:
+                self._sources = [Source(m, "locations") for m in self.locations]
+                self._sources += entry_point_sources(self.qualified_name)
+                self._discovery_failures = import_sources(self.name, self._sources)
+            finally:
+                self._discovering = False
+                self._discovered = True
 
     def _get_local(self, name: str) -> Any:
         obj = self._modules.get(name)
@@ -288,7 +296,7 @@ class Registry:
         return list(self._modules.items())
 
     def __repr__(self) -> str:
-        rows = [(n, f"{getattr(o, '__module__', '?')}.{getattr(o, '__qualname__', o)}") for n, o in self.items()]
+        rows = [(n, _origin(o)) for n, o in self.items()]
         width = max([len("name")] + [len(n) for n, _ in rows])
         head = f"Registry(name={self.name!r}, scope={self.scope!r}, {len(rows)} names)"
         table = [f"  {'name'.ljust(width)}  defined in"] + [f"  {n.ljust(width)}  {where}" for n, where in rows]

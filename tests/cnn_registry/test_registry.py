@@ -1,0 +1,194 @@
+"""Registration, lookup, hierarchy and scopes."""
+
+from __future__ import annotations
+
+import pytest
+
+from cnn_registry import AlreadyRegisteredError, Registry, UnknownTypeError
+
+
+class Plain:
+    def __init__(self, value: int = 0) -> None:
+        self.value = value
+
+
+def test_decorator_with_and_without_parentheses_and_plain_call() -> None:
+    reg = Registry("things", scope="t")
+
+    @reg.register_module
+    class Bare:
+        pass
+
+    @reg.register_module()
+    class Called:
+        pass
+
+    def factory() -> str:
+        return "made"
+
+    assert reg.register_module(module=factory) is factory
+    assert reg.get("Bare") is Bare
+    assert reg.get("Called") is Called
+    assert reg.get("factory") is factory
+    assert sorted(reg) == ["Bare", "Called", "factory"]
+    assert len(reg) == 3
+
+
+def test_aliases_name_one_object() -> None:
+    reg = Registry("things", scope="t")
+    reg.register_module(name=["Conv2d", "Conv"], module=Plain)
+    assert reg.get("Conv") is reg.get("Conv2d") is Plain
+    assert "Conv" in reg
+    assert "Conv3d" not in reg
+
+
+def test_duplicate_name_raises_unless_forced() -> None:
+    reg = Registry("things", scope="t")
+    reg.register_module(name="X", module=Plain)
+
+    class Other:
+        pass
+
+    with pytest.raises(AlreadyRegisteredError, match=r"'X' is already registered in 'things'.*force=True"):
+        reg.register_module(name="X", module=Other)
+    reg.register_module(name="X", module=Other, force=True)
+    assert reg.get("X") is Other
+
+
+def test_registering_the_same_object_twice_is_harmless() -> None:
+    reg = Registry("things", scope="t")
+    reg.register_module(module=Plain)
+    reg.register_module(module=Plain)
+    assert reg.get("Plain") is Plain
+
+
+@pytest.mark.parametrize("bad", [3, "a string", None.__class__()])
+def test_registering_a_non_callable_raises(bad: object) -> None:
+    reg = Registry("things", scope="t")
+    with pytest.raises(TypeError, match="registers classes and functions only"):
+        reg.register_module(module=bad if bad is not None else 3)
+
+
+@pytest.mark.parametrize("name", [5, ["ok", 5], ""])
+def test_bad_names_raise(name: object) -> None:
+    reg = Registry("things", scope="t")
+    with pytest.raises((TypeError, ValueError), match="name must"):
+        reg.register_module(name=name, module=Plain)
+
+
+def test_unknown_name_error_explains_everything() -> None:
+    parent = Registry("models", scope="parent_scope")
+    child = Registry("models", parent=parent, scope="child_scope")
+    parent.register_module(name="ResNet", module=Plain)
+    child.register_module(name="ResNeXt", module=Plain)
+    with pytest.raises(UnknownTypeError) as info:
+        child.get("Resnet")
+    err = info.value
+    assert isinstance(err, KeyError)
+    message = str(err)
+    assert "'Resnet' is not in the 'models' registry" in message
+    assert "Searched: 'models' (scope 'child_scope') -> 'models' (scope 'parent_scope')" in message
+    assert "Did you mean: 'ResNet', 'ResNeXt'?" in message or "Did you mean: 'ResNeXt', 'ResNet'?" in message
+    assert "register_module()" in message
+    assert "'child_scope.models'" in message  # the entry-point name to declare
+    assert "\\n" not in message  # a readable multi-line message, not a KeyError repr
+    assert set(err.candidates) == {"ResNet", "ResNeXt"}
+    assert err.name == "Resnet"
+
+
+def test_get_rejects_non_string_keys() -> None:
+    with pytest.raises(TypeError, match="key must be a string"):
+        Registry("things", scope="t").get(3)  # type: ignore[arg-type]
+
+
+def test_child_falls_back_to_parent_but_not_the_reverse() -> None:
+    parent = Registry("models", scope="mm")
+    child = Registry("models", parent=parent, scope="myproj")
+    parent.register_module(name="Base", module=Plain)
+
+    class Local:
+        pass
+
+    child.register_module(module=Local)
+    assert child.get("Base") is Plain
+    assert "Local" not in parent
+    assert child.root is parent
+    assert parent.children == {"myproj": child}
+
+
+def test_child_shadows_parent() -> None:
+    parent = Registry("models", scope="mm")
+    child = Registry("models", parent=parent, scope="myproj")
+
+    class Mine:
+        pass
+
+    parent.register_module(name="Head", module=Plain)
+    child.register_module(name="Head", module=Mine)
+    assert child.get("Head") is Mine
+    assert parent.get("Head") is Plain
+
+
+def test_scoped_names_work_in_both_directions() -> None:
+    root = Registry("models", scope="mm")
+    det = Registry("models", parent=root, scope="det")
+    cls = Registry("models", parent=root, scope="cls")
+
+    class InDet:
+        pass
+
+    class InCls:
+        pass
+
+    det.register_module(module=InDet)
+    cls.register_module(module=InCls)
+    root.register_module(name="Shared", module=Plain)
+    assert root.get("det.InDet") is InDet  # parent reaches a child's scope
+    assert det.get("cls.InCls") is InCls  # a sibling through the tree
+    assert cls.get("mm.Shared") is Plain  # a child names its parent's scope
+    assert det.get("det.Shared") is Plain  # scoped lookup still falls back to ancestors
+    with pytest.raises(UnknownTypeError, match="'det.InCls' is not in"):
+        root.get("det.InCls")
+
+
+def test_a_dot_that_is_not_a_scope_is_part_of_the_name() -> None:
+    reg = Registry("archs", scope="a")
+    reg.register_module(name="regnetx_3.2gf", module=Plain)
+    assert reg.get("regnetx_3.2gf") is Plain
+
+
+def test_duplicate_child_scope_raises() -> None:
+    root = Registry("models", scope="mm")
+    Registry("models", parent=root, scope="x")
+    with pytest.raises(ValueError, match="already has a child with scope 'x'"):
+        Registry("models", parent=root, scope="x")
+
+
+def test_scope_defaults_to_the_callers_package() -> None:
+    assert Registry("things").scope == __name__.split(".")[0]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"name": ""}, "name must be a non-empty string"),
+        ({"name": "x", "parent": "models"}, "parent must be a Registry"),
+        ({"name": "x", "locations": "pkg.module"}, "locations must be a sequence"),
+    ],
+)
+def test_constructor_validates(kwargs: dict[str, object], message: str) -> None:
+    with pytest.raises(TypeError, match=message):
+        Registry(**kwargs)  # type: ignore[arg-type]
+
+
+def test_repr_is_a_table_of_names_and_origins() -> None:
+    reg = Registry("things", scope="t")
+    reg.register_module(name=["Plain", "Alias"], module=Plain)
+    text = repr(reg)
+    assert text.splitlines()[0] == "Registry(name='things', scope='t', 2 names)"
+    assert f"Alias  {__name__}.Plain" in text
+
+
+def test_force_must_be_bool() -> None:
+    with pytest.raises(TypeError, match="force must be a bool"):
+        Registry("x", scope="t").register_module(module=Plain, force="yes")  # type: ignore[call-overload]
