@@ -1,5 +1,68 @@
-"""Necks, heads, losses and complete image classifiers built from one config, with the cnn command."""
+"""Necks, heads, losses and complete image classifiers built from one config, with the ``cnn`` command.
+
+A complete model is backbone + neck + head + loss (seed 004):
+
+>>> import torch
+>>> from cnn_models import build_model
+>>> model = build_model(dict(
+...     backbone=dict(type='ResNet_CIFAR', depth=18, base_channels=4),
+...     neck=dict(type='GlobalAveragePooling'),
+...     head=dict(type='LinearClsHead', num_classes=10, in_channels=32,
+...               loss=dict(type='CrossEntropyLoss', loss_weight=1.0))))
+>>> model(torch.randn(1, 3, 8, 8)).shape
+torch.Size([1, 10])
+"""
+
+from .accuracy import topk_accuracy
+from .build import build_head, build_loss, build_model, build_neck
+from .classifiers import ImageClassifier
+from .heads import ClsHead, LinearClsHead, MultiLabelLinearClsHead
+from .losses import (
+    CrossEntropyLoss,
+    FocalLoss,
+    L1Loss,
+    MSELoss,
+    binary_cross_entropy,
+    cross_entropy,
+    l1_loss,
+    mse_loss,
+    reduce_loss,
+    sigmoid_focal_loss,
+    weight_reduce_loss,
+    weighted_loss,
+)
+from .necks import GeneralizedMeanPooling, GlobalAveragePooling
+from .registry import HEADS, LOSSES, MODELS, NECKS
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+__all__ = [
+    "HEADS",
+    "LOSSES",
+    "MODELS",
+    "NECKS",
+    "ClsHead",
+    "CrossEntropyLoss",
+    "FocalLoss",
+    "GeneralizedMeanPooling",
+    "GlobalAveragePooling",
+    "ImageClassifier",
+    "L1Loss",
+    "LinearClsHead",
+    "MSELoss",
+    "MultiLabelLinearClsHead",
+    "__version__",
+    "binary_cross_entropy",
+    "build_head",
+    "build_loss",
+    "build_model",
+    "build_neck",
+    "cross_entropy",
+    "l1_loss",
+    "mse_loss",
+    "reduce_loss",
+    "sigmoid_focal_loss",
+    "topk_accuracy",
+    "weight_reduce_loss",
+    "weighted_loss",
+]

@@ -1,0 +1,5 @@
+"""Complete models."""
+
+from .image_classifier import ImageClassifier
+
+__all__ = ["ImageClassifier"]

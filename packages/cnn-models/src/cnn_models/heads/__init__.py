@@ -1,0 +1,7 @@
+"""Heads: from a neck's features to class scores, losses and predictions."""
+
+from .cls_head import ClsHead
+from .linear_head import LinearClsHead
+from .multi_label_head import MultiLabelLinearClsHead
+
+__all__ = ["ClsHead", "LinearClsHead", "MultiLabelLinearClsHead"]

@@ -1,0 +1,71 @@
+"""Checks shared by the losses: shapes, reductions and label formats."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from .weighted_loss import check_reduction
+
+
+def check_same_shape(pred: torch.Tensor, target: torch.Tensor) -> None:
+    """Raise ValueError unless ``pred`` and ``target`` have the same non-empty shape.
+
+    >>> check_same_shape(torch.zeros(2, 3), torch.ones(2, 3))
+    """
+    if pred.shape != target.shape:
+        raise ValueError(
+            f"pred and target must have the same shape, got pred {tuple(pred.shape)} and target {tuple(target.shape)}"
+        )
+    if target.numel() == 0:
+        raise ValueError("target must not be empty")
+
+
+def resolve_reduction(default: str, reduction_override: str | None) -> str:
+    """The reduction to use: ``reduction_override`` if given, else ``default``.
+
+    >>> resolve_reduction('mean', None), resolve_reduction('mean', 'sum')
+    ('mean', 'sum')
+    """
+    if reduction_override is None:
+        return default
+    return check_reduction(reduction_override, "reduction_override")
+
+
+def to_one_hot(target: torch.Tensor, pred: torch.Tensor) -> torch.Tensor:
+    """Class indices ``(N,)`` become one-hot ``(N, C)`` in ``pred``'s dtype; other targets pass through.
+
+    >>> to_one_hot(torch.tensor([2, 0]), torch.zeros(2, 3))
+    tensor([[0., 0., 1.],
+            [1., 0., 0.]])
+    """
+    if target.dim() == pred.dim() - 1 and not target.is_floating_point():
+        num_classes = pred.size(-1)
+        if target.numel() and (target.min() < 0 or target.max() >= num_classes):
+            raise ValueError(
+                f"target holds class indices outside [0, {num_classes}): min {int(target.min())}, "
+                f"max {int(target.max())}"
+            )
+        return F.one_hot(target.long(), num_classes).to(pred.dtype)
+    check_same_shape(pred, target)
+    return target.to(pred.dtype)
+
+
+def sample_weight_for(loss: torch.Tensor, weight: torch.Tensor | None) -> torch.Tensor | None:
+    """A per-sample ``weight`` of shape ``(N,)`` reshaped to ``(N, 1)`` so it scales every class of ``loss``.
+
+    >>> sample_weight_for(torch.zeros(2, 3), torch.tensor([1.0, 2.0])).shape
+    torch.Size([2, 1])
+    """
+    if weight is None:
+        return None
+    if not isinstance(weight, torch.Tensor):
+        raise TypeError(f"weight must be a tensor or None, got {type(weight).__name__}: {weight!r}")
+    if weight.dim() == 1 and loss.dim() > 1:
+        if weight.numel() != loss.size(0):
+            raise ValueError(
+                f"weight of shape {tuple(weight.shape)} must have one value per sample ({loss.size(0)}) "
+                f"or the loss's shape {tuple(loss.shape)}"
+            )
+        return weight.float().reshape(-1, *([1] * (loss.dim() - 1)))
+    return weight.float()
