@@ -1,5 +1,56 @@
-"""Build convolution, normalisation, activation, upsampling, padding and plugin layers from config dicts."""
+"""Build convolution, normalisation, activation, upsampling, padding and plugin layers from config dicts.
+
+>>> from cnn_layers import build_conv_layer, build_norm_layer
+>>> conv = build_conv_layer(dict(type='Conv2d'), 3, 8, kernel_size=3, padding=1)
+>>> name, norm = build_norm_layer(dict(type='GN', num_groups=2), 8, postfix=1)
+>>> name
+'gn1'
+"""
+
+from .activation import build_activation_layer
+from .clamp import Clamp
+from .conv import build_conv_layer
+from .hsigmoid import HSigmoid
+from .norm import build_norm_layer, infer_norm_abbr
+from .padding import build_padding_layer
+from .pixel_shuffle import PixelShufflePack
+from .plugin import build_plugin_layer, infer_plugin_abbr
+from .registry import (
+    ACTIVATION_LAYERS,
+    CONV_LAYERS,
+    DROPOUT_LAYERS,
+    NORM_LAYERS,
+    PADDING_LAYERS,
+    PLUGIN_LAYERS,
+    UPSAMPLE_LAYERS,
+)
+from .sync_bn import BatchNormNd, SyncBatchNorm, convert_sync_batchnorm, revert_sync_batchnorm
+from .upsample import build_upsample_layer
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+__all__ = [
+    "ACTIVATION_LAYERS",
+    "CONV_LAYERS",
+    "DROPOUT_LAYERS",
+    "NORM_LAYERS",
+    "PADDING_LAYERS",
+    "PLUGIN_LAYERS",
+    "UPSAMPLE_LAYERS",
+    "BatchNormNd",
+    "Clamp",
+    "HSigmoid",
+    "PixelShufflePack",
+    "SyncBatchNorm",
+    "__version__",
+    "build_activation_layer",
+    "build_conv_layer",
+    "build_norm_layer",
+    "build_padding_layer",
+    "build_plugin_layer",
+    "build_upsample_layer",
+    "convert_sync_batchnorm",
+    "infer_norm_abbr",
+    "infer_plugin_abbr",
+    "revert_sync_batchnorm",
+]
