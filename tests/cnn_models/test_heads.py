@@ -1,0 +1,135 @@
+"""ClsHead, LinearClsHead, MultiLabelLinearClsHead: scores, losses, top-k accuracy and predictions."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from cnn_models import ClsHead, LinearClsHead, MultiLabelLinearClsHead, build_head, topk_accuracy
+
+SCORES = torch.tensor(
+    [
+        [0.9, 0.05, 0.05, 0.0],  # best 0, then 1
+        [0.1, 0.2, 0.6, 0.1],  # best 2, then 1
+        [0.3, 0.4, 0.2, 0.1],  # best 1, then 0
+        [0.25, 0.1, 0.3, 0.35],  # best 3, then 2
+    ]
+)
+
+
+def test_topk_accuracy_by_hand():
+    labels = torch.tensor([0, 1, 0, 0])  # ranks of the true class: 1, 2, 2, 3
+    assert [a.item() for a in topk_accuracy(SCORES, labels, topk=(1, 2, 3, 4))] == [25.0, 75.0, 100.0, 100.0]
+
+
+def test_topk_accuracy_accepts_soft_labels_and_int_topk():
+    soft = F.one_hot(torch.tensor([0, 2, 1, 3]), 4).float()
+    assert topk_accuracy(SCORES, soft, topk=1)[0].item() == 100.0
+
+
+def test_topk_accuracy_bad_input():
+    with pytest.raises(ValueError, match=r"topk=\(5,\) asks for more classes than pred has \(4\)"):
+        topk_accuracy(SCORES, torch.zeros(4, dtype=torch.long), topk=(5,))
+    with pytest.raises(ValueError, match="topk must hold positive ints, got"):
+        topk_accuracy(SCORES, torch.zeros(4, dtype=torch.long), topk=(0,))
+    with pytest.raises(TypeError, match="topk must be a positive int or a non-empty sequence"):
+        topk_accuracy(SCORES, torch.zeros(4, dtype=torch.long), topk="1")
+    with pytest.raises(ValueError, match=r"target must have shape \(4,\)"):
+        topk_accuracy(SCORES, torch.zeros(3, dtype=torch.long))
+
+
+def test_cls_head_loss_is_cross_entropy_plus_accuracies():
+    head = ClsHead(topk=(1, 2))
+    labels = torch.tensor([0, 1, 0, 0])
+    out = head.loss(SCORES, labels)
+    torch.testing.assert_close(out["loss"], F.cross_entropy(SCORES, labels))
+    assert out["accuracy_top-1"].item() == 25.0
+    assert out["accuracy_top-2"].item() == 75.0
+
+
+def test_cls_head_passes_the_last_stage_and_cal_acc_off():
+    head = ClsHead(cal_acc=False)
+    assert head((torch.zeros(1, 2), SCORES)) is SCORES
+    assert list(head.forward_train((SCORES,), torch.tensor([0, 2, 1, 3]))) == ["loss"]
+
+
+def test_linear_head_computes_fc_of_the_last_feature():
+    head = LinearClsHead(num_classes=3, in_channels=5)
+    x = torch.randn(2, 5)
+    torch.testing.assert_close(head((torch.randn(2, 7), x)), x @ head.fc.weight.T + head.fc.bias)
+
+
+def test_linear_head_init_is_normal_001_and_zero_bias():
+    head = LinearClsHead(num_classes=1000, in_channels=512)
+    assert head.fc.weight.std().item() == pytest.approx(0.01, rel=0.02)
+    assert head.fc.weight.mean().abs().item() < 1e-3
+    assert torch.all(head.fc.bias == 0)
+
+
+def test_linear_head_predict_is_softmax_and_argmax():
+    head = LinearClsHead(num_classes=4, in_channels=4)
+    with torch.no_grad():
+        head.fc.weight.copy_(torch.eye(4))
+        head.fc.bias.zero_()
+    out = head.predict(SCORES)
+    torch.testing.assert_close(out["scores"], SCORES.softmax(dim=1))
+    assert out["labels"].tolist() == [0, 2, 1, 3]
+
+
+def test_linear_head_loss_with_custom_loss_config():
+    head = LinearClsHead(
+        num_classes=4, in_channels=4, loss=dict(type="CrossEntropyLoss", loss_weight=0.5, label_smoothing=0.1)
+    )
+    x, labels = torch.randn(3, 4), torch.tensor([0, 1, 3])
+    expected = 0.5 * F.cross_entropy(head(x), labels, label_smoothing=0.1)
+    torch.testing.assert_close(head.forward_train(x, labels)["loss"], expected)
+
+
+def test_linear_head_num_classes_must_be_positive():
+    with pytest.raises(ValueError, match="num_classes=0 must be a positive integer"):
+        LinearClsHead(num_classes=0, in_channels=4)
+    with pytest.raises(TypeError, match="in_channels must be a positive int, got float: 4.0"):
+        LinearClsHead(num_classes=2, in_channels=4.0)
+    with pytest.raises(ValueError, match=r"topk=\(1, 5\) asks for more classes than num_classes=3"):
+        LinearClsHead(num_classes=3, in_channels=4, topk=(1, 5))
+    with pytest.raises(TypeError, match="loss must be a config dict"):
+        LinearClsHead(num_classes=3, in_channels=4, loss="CrossEntropyLoss")
+
+
+def test_multi_label_head_loss_is_bce_and_predicts_by_threshold():
+    head = MultiLabelLinearClsHead(num_classes=3, in_channels=3, thr=0.6)
+    with torch.no_grad():
+        head.fc.weight.copy_(torch.eye(3))
+        head.fc.bias.zero_()
+    x = torch.tensor([[2.0, 0.0, -2.0], [0.0, 1.0, 3.0]])
+    target = torch.tensor([[1.0, 0.0, 0.0], [0.0, 1.0, 1.0]])
+    out = head.forward_train(x, target)
+    assert list(out) == ["loss"]
+    torch.testing.assert_close(out["loss"], F.binary_cross_entropy_with_logits(x, target))
+    pred = head.predict(x)
+    torch.testing.assert_close(pred["scores"], x.sigmoid())
+    assert pred["labels"].tolist() == [[True, False, False], [False, True, True]]  # sigmoid(1) = 0.73 >= 0.6
+
+
+def test_multi_label_head_topk_prediction_and_errors():
+    head = MultiLabelLinearClsHead(num_classes=4, in_channels=4, topk=2)
+    with torch.no_grad():
+        head.fc.weight.copy_(torch.eye(4))
+        head.fc.bias.zero_()
+    assert head.predict(SCORES)["labels"].sum(dim=1).tolist() == [2, 2, 2, 2]
+    assert head.predict(SCORES)["labels"][1].tolist() == [False, True, True, False]
+    with pytest.raises(ValueError, match="give thr or topk, not both"):
+        MultiLabelLinearClsHead(num_classes=4, in_channels=4, thr=0.5, topk=1)
+    with pytest.raises(ValueError, match=r"thr must be a number in \[0, 1\], got 2"):
+        MultiLabelLinearClsHead(num_classes=4, in_channels=4, thr=2)
+
+
+def test_build_head_does_not_mutate_the_config():
+    cfg = dict(type="LinearClsHead", num_classes=3, in_channels=4, loss=dict(type="CrossEntropyLoss", loss_weight=1.0))
+    before = copy.deepcopy(cfg)
+    head = build_head(cfg)
+    assert cfg == before
+    assert head.compute_loss.loss_weight == 1.0
