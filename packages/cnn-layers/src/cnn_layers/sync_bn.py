@@ -43,7 +43,7 @@ class SyncBatchNorm(nn.SyncBatchNorm):
 
     >>> bn = SyncBatchNorm(3)
     >>> x = torch.randn(4, 3, 2, 2)
-    >>> torch.allclose(bn(x), F.batch_norm(x, None, None, training=True))
+    >>> torch.allclose(bn(x), torch.nn.functional.batch_norm(x, None, None, training=True))
     True
     """
 
