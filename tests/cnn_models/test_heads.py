@@ -8,7 +8,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from cnn_models import ClsHead, LinearClsHead, MultiLabelLinearClsHead, build_head, topk_accuracy
+from cnn_models import ClsHead, LinearClsHead, MultiLabelLinearClsHead, StackedLinearClsHead, build_head, topk_accuracy
 
 SCORES = torch.tensor(
     [
@@ -133,3 +133,35 @@ def test_build_head_does_not_mutate_the_config():
     head = build_head(cfg)
     assert cfg == before
     assert head.compute_loss.loss_weight == 1.0
+
+
+def test_stacked_head_is_an_mlp_with_norm_act_dropout():
+    torch.manual_seed(0)
+    head = StackedLinearClsHead(
+        num_classes=3, in_channels=4, mid_channels=[6, 5], norm_cfg=dict(type="BN1d"), act_cfg=dict(type="ReLU")
+    ).eval()
+    assert [k for k in head.state_dict() if k.endswith("weight")] == [
+        "layers.0.fc.weight",
+        "layers.0.norm.weight",
+        "layers.1.fc.weight",
+        "layers.1.norm.weight",
+        "layers.2.fc.weight",
+    ]
+    x = torch.randn(2, 4)
+    h = x
+    for block in head.layers[:2]:
+        h = F.relu(
+            F.batch_norm(
+                block.fc(h), block.norm.running_mean, block.norm.running_var, block.norm.weight, block.norm.bias
+            )
+        )
+    torch.testing.assert_close(head((x,)), head.layers[2].fc(h))
+
+
+def test_stacked_head_validates_mid_channels():
+    with pytest.raises(TypeError, match="mid_channels must be a non-empty sequence of ints, got 8"):
+        StackedLinearClsHead(num_classes=3, in_channels=4, mid_channels=8)
+    with pytest.raises(ValueError, match="mid_channels=0 must be a positive integer"):
+        StackedLinearClsHead(num_classes=3, in_channels=4, mid_channels=[0])
+    with pytest.raises(ValueError, match=r"dropout_rate must be a number in \[0, 1\), got 1"):
+        StackedLinearClsHead(num_classes=3, in_channels=4, mid_channels=[8], dropout_rate=1)

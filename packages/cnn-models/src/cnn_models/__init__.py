@@ -16,7 +16,7 @@ torch.Size([1, 10])
 from .accuracy import topk_accuracy
 from .build import build_head, build_loss, build_model, build_neck
 from .classifiers import ImageClassifier
-from .heads import ClsHead, LinearClsHead, MultiLabelLinearClsHead
+from .heads import ClsHead, LinearClsHead, MultiLabelLinearClsHead, StackedLinearClsHead
 from .losses import (
     CrossEntropyLoss,
     FocalLoss,
@@ -51,6 +51,7 @@ __all__ = [
     "LinearClsHead",
     "MSELoss",
     "MultiLabelLinearClsHead",
+    "StackedLinearClsHead",
     "__version__",
     "binary_cross_entropy",
     "build_head",

@@ -3,5 +3,6 @@
 from .cls_head import ClsHead
 from .linear_head import LinearClsHead
 from .multi_label_head import MultiLabelLinearClsHead
+from .stacked_head import LinearBlock, StackedLinearClsHead
 
-__all__ = ["ClsHead", "LinearClsHead", "MultiLabelLinearClsHead"]
+__all__ = ["ClsHead", "LinearBlock", "LinearClsHead", "MultiLabelLinearClsHead", "StackedLinearClsHead"]
