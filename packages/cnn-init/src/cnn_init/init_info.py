@@ -1,0 +1,162 @@
+"""Which initializer set each parameter last: the record behind ``BaseModule.init_info()``.
+
+While ``init_weights()`` runs, every step (an ``init_cfg``, an override, a
+child's own ``init_weights``, a checkpoint) is wrapped in :func:`record_step`.
+A parameter that changed during the step is credited to it, unless a step
+nested inside already took the credit for its current value. A change is seen
+through the tensor's version counter (bumped by in-place ops such as
+``nn.init.normal_``) or, for writes through ``.data`` that skip the counter,
+through a checksum of its values.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+#: What the table says for a parameter that no step changed.
+UNTOUCHED = "not changed by init_weights (PyTorch default of {owner})"
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """A cheap summary of a tensor's values: version counter, sum and sum of squares."""
+
+    version: int
+    checksum: torch.Tensor
+
+    @classmethod
+    def of(cls, param: torch.Tensor) -> Fingerprint:
+        with torch.no_grad():
+            data = param.detach()
+            checksum = torch.stack([data.sum(), data.square().sum()]) if data.numel() else data.new_zeros(2)
+        return cls(param._version, checksum)
+
+    def same_as(self, other: Fingerprint) -> bool:
+        return self.version == other.version and bool(
+            torch.allclose(self.checksum, other.checksum, rtol=0, atol=0, equal_nan=True)
+        )
+
+
+@dataclass
+class _Record:
+    param: torch.Tensor  # kept so the id stays unique while recorded
+    description: str
+    fingerprint: Fingerprint
+
+
+class InitRecorder:
+    """Collects, for every parameter, the description of the step that set it last."""
+
+    def __init__(self) -> None:
+        self._records: dict[int, _Record] = {}
+
+    def description(self, param: torch.Tensor) -> str | None:
+        """The step that set ``param`` last, or ``None`` if none did."""
+        record = self._records.get(id(param))
+        return None if record is None else record.description
+
+    @contextlib.contextmanager
+    def step(self, description: str, module: nn.Module) -> Iterator[None]:
+        """Credit ``description`` with the changes to ``module``'s parameters made inside the block."""
+        params = list(module.parameters())
+        before = {id(p): Fingerprint.of(p) for p in params}
+        yield
+        for param in params:
+            now = Fingerprint.of(param)
+            if now.same_as(before[id(param)]):
+                continue
+            record = self._records.get(id(param))
+            if record is not None and record.fingerprint.same_as(now):
+                continue  # a nested step set exactly this value and keeps the credit
+            self._records[id(param)] = _Record(param, description, now)
+
+
+_ACTIVE: ContextVar[InitRecorder | None] = ContextVar("cnn_init_recorder", default=None)
+
+
+def active_recorder() -> InitRecorder | None:
+    """The recorder of the ``init_weights()`` call in progress, if any."""
+    return _ACTIVE.get()
+
+
+@contextlib.contextmanager
+def recording() -> Iterator[tuple[InitRecorder, bool]]:
+    """The active recorder, or a new one made active for the block.
+
+    Yields ``(recorder, is_new)``; ``is_new`` is true for the outermost call.
+    """
+    recorder = _ACTIVE.get()
+    if recorder is not None:
+        yield recorder, False
+        return
+    recorder = InitRecorder()
+    token = _ACTIVE.set(recorder)
+    try:
+        yield recorder, True
+    finally:
+        _ACTIVE.reset(token)
+
+
+@contextlib.contextmanager
+def record_step(description: str, module: nn.Module) -> Iterator[None]:
+    """Credit ``description`` for parameter changes inside the block, if a recorder is active."""
+    recorder = _ACTIVE.get()
+    if recorder is None:
+        yield
+        return
+    with recorder.step(description, module):
+        yield
+
+
+class InitInfo(Mapping[str, str]):
+    """A table from parameter name to the initializer that set it last.
+
+    It is a read-only mapping (``info['fc.weight']``) whose ``str()`` is an
+    aligned three-column table: name, shape, initialized by.
+    """
+
+    def __init__(self, rows: list[tuple[str, tuple[int, ...], str]]) -> None:
+        self._rows = rows
+        self._by_name = {name: by for name, _, by in rows}
+
+    @classmethod
+    def collect(cls, module: nn.Module, recorder: InitRecorder) -> InitInfo:
+        """The table for ``module``'s parameters, named relative to ``module``."""
+        rows = []
+        for name, param in module.named_parameters():
+            by = recorder.description(param)
+            if by is None:
+                owner = module.get_submodule(name.rpartition(".")[0]) if "." in name else module
+                by = UNTOUCHED.format(owner=type(owner).__name__)
+            rows.append((name, tuple(param.shape), by))
+        return cls(rows)
+
+    def __getitem__(self, name: str) -> str:
+        try:
+            return self._by_name[name]
+        except KeyError:
+            known = ", ".join(self._by_name) or "none"
+            raise KeyError(f"no parameter named {name!r}; the parameters are: {known}") from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._by_name)
+
+    def __len__(self) -> int:
+        return len(self._by_name)
+
+    def __str__(self) -> str:
+        header = ("parameter", "shape", "initialized by")
+        body = [(name, "x".join(map(str, shape)) or "scalar", by) for name, shape, by in self._rows]
+        widths = [max(len(row[i]) for row in [header, *body]) for i in range(2)]
+        lines = [f"{r[0].ljust(widths[0])}  {r[1].ljust(widths[1])}  {r[2]}" for r in [header, *body]]
+        lines.insert(1, f"{'-' * widths[0]}  {'-' * widths[1]}  {'-' * len(header[2])}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"InitInfo({len(self)} parameters)\n{self}"

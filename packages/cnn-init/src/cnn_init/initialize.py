@@ -1,0 +1,162 @@
+"""``initialize``: apply one ``init_cfg`` dict, or a list of them, to a module."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from torch import nn
+
+from .build_initializer import build_initializer
+from .init_info import record_step
+from .initializer import Initializer
+from .validation import check_module
+
+InitCfg = Mapping[str, Any] | Sequence[Mapping[str, Any]]
+
+
+def describe_cfg(cfg: Mapping[str, Any]) -> str:
+    """A cfg written the way it reads in a config: ``Type(key=value, ...)``.
+
+    >>> describe_cfg(dict(type='Normal', std=0.01, layer='Linear'))
+    "Normal(std=0.01, layer='Linear')"
+    """
+    kind = cfg.get("type")
+    name = kind if isinstance(kind, str) else getattr(kind, "__name__", repr(kind))
+    args = ", ".join(f"{k}={v!r}" for k, v in cfg.items() if k != "type")
+    return f"{name}({args})"
+
+
+def cfg_list(init_cfg: Any, argument: str = "init_cfg") -> list[dict[str, Any]]:
+    """``init_cfg`` as a list of shallow-copied dicts, after checking its shape.
+
+    >>> cfg_list(dict(type='Constant', val=1))
+    [{'type': 'Constant', 'val': 1}]
+    """
+    if isinstance(init_cfg, Mapping):
+        items: list[Any] = [init_cfg]
+    elif isinstance(init_cfg, Sequence) and not isinstance(init_cfg, (str, bytes)):
+        items = list(init_cfg)
+    else:
+        raise TypeError(
+            f"{argument} must be a dict or a list of dicts such as dict(type='Kaiming', layer='Conv2d'), "
+            f"got {type(init_cfg).__name__}: {init_cfg!r}"
+        )
+    for item in items:
+        if not isinstance(item, Mapping):
+            raise TypeError(f"every entry of {argument} must be a dict, got {type(item).__name__}: {item!r}")
+        if "type" not in item:
+            raise ValueError(f"every entry of {argument} needs a 'type' key naming an initializer, got {dict(item)!r}")
+    return [dict(item) for item in items]
+
+
+def initialize(module: nn.Module, init_cfg: InitCfg) -> None:
+    """Initialise ``module`` as ``init_cfg`` says.
+
+    Each cfg names an initializer (``type``) and its arguments, plus:
+
+    - ``layer``: class names (or base-class names such as ``'_BatchNorm'``)
+      of the submodules it sets. A cfg without ``layer`` sets only its overrides.
+    - ``override``: a dict or a list of dicts, each with ``name`` (an attribute
+      path such as ``'fc'`` or ``'head.cls'``) and a full cfg for that
+      submodule, or only ``name`` to reuse the outer cfg's arguments. Overrides
+      run after the ``layer`` pass, so they win.
+
+    Cfgs apply in order, so a later one wins where two touch the same
+    parameter. A cfg that reaches no parameter warns, naming it. ``init_cfg``
+    is never modified.
+
+    >>> import torch
+    >>> model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.Linear(4, 2))
+    >>> initialize(model, [
+    ...     dict(type='Kaiming', layer='Conv2d'),
+    ...     dict(type='Constant', val=1, bias=0, layer='_BatchNorm'),
+    ...     dict(type='Normal', std=0.01, bias=0.5, override=dict(name='2')),
+    ... ])
+    >>> model[1].weight.tolist(), model[2].bias.tolist()
+    ([1.0, 1.0, 1.0, 1.0], [0.5, 0.5])
+    """
+    check_module(module, "initialize")
+    for cfg in cfg_list(init_cfg):
+        _apply(module, cfg)
+
+
+def _apply(module: nn.Module, cfg: dict[str, Any]) -> None:
+    overrides = cfg.pop("override", None)
+    initializer = build_initializer(cfg)
+    owner = type(module).__name__
+    if isinstance(initializer, Initializer) and initializer.layer is None:
+        if overrides is None:
+            warnings.warn(
+                f"init_cfg {describe_cfg(cfg)} of {owner} initializes nothing: it has neither 'layer' "
+                "(class names of the submodules to set) nor 'override' (submodules by name)",
+                UserWarning,
+                stacklevel=3,
+            )
+    else:
+        if isinstance(initializer, Initializer) and not initializer.targets(module):
+            present = sorted({type(m).__name__ for m in module.modules()})
+            warnings.warn(
+                f"init_cfg {describe_cfg(cfg)} of {owner} matched no submodule: no module's class or base "
+                f"class is named {' or '.join(repr(n) for n in initializer.layer or ())} "
+                f"(the classes present are {', '.join(present)})",
+                UserWarning,
+                stacklevel=3,
+            )
+        with record_step(f"{describe_cfg(cfg)} in init_cfg of {owner}", module):
+            initializer(module)
+    if overrides is not None:
+        inherited = {k: v for k, v in cfg.items() if k != "layer"}
+        for override in _as_list(overrides):
+            _apply_override(module, override, inherited)
+
+
+def _as_list(overrides: Any) -> list[Any]:
+    if isinstance(overrides, Mapping):
+        return [overrides]
+    if isinstance(overrides, Sequence) and not isinstance(overrides, (str, bytes)):
+        return list(overrides)
+    raise TypeError(
+        f"override must be a dict or a list of dicts such as dict(name='fc', type='Normal', std=0.01), "
+        f"got {type(overrides).__name__}: {overrides!r}"
+    )
+
+
+def _apply_override(module: nn.Module, override: Any, inherited: dict[str, Any]) -> None:
+    if not isinstance(override, Mapping):
+        raise TypeError(f"every override must be a dict, got {type(override).__name__}: {override!r}")
+    cfg = dict(override)
+    name = cfg.pop("name", None)
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"override must name a submodule with the key 'name' (e.g. name='fc'), got {dict(override)!r}")
+    if not cfg:
+        cfg = dict(inherited)  # a bare dict(name=...) reuses the outer cfg's arguments
+    elif "type" not in cfg:
+        raise ValueError(
+            f"override {dict(override)!r} has arguments but no 'type'; give a full cfg such as "
+            f"dict(name={name!r}, type='Normal', std=0.01), or only name={name!r} to reuse the outer cfg"
+        )
+    if "layer" in cfg:
+        raise ValueError(
+            f"override {dict(override)!r} must not have 'layer': an override sets the whole submodule {name!r}"
+        )
+    if "override" in cfg:
+        raise ValueError(f"override {dict(override)!r} must not contain another 'override'")
+    try:
+        target = module.get_submodule(name)
+    except AttributeError:
+        children = ", ".join(n for n, _ in module.named_children()) or "none"
+        raise ValueError(
+            f"override name={name!r} is not a submodule of {type(module).__name__} (its children are: {children})"
+        ) from None
+    initializer = build_initializer(cfg)
+    if isinstance(initializer, Initializer) and not initializer.targets(target):
+        warnings.warn(
+            f"override {describe_cfg(cfg)} on {name!r} of {type(module).__name__} sets nothing: "
+            f"{type(target).__name__} has no parameter that {initializer.name} can initialize",
+            UserWarning,
+            stacklevel=4,
+        )
+    with record_step(f"{describe_cfg(cfg)} via override name={name!r} in init_cfg of {type(module).__name__}", target):
+        initializer(target)

@@ -1,0 +1,114 @@
+"""Kaiming (He) initialisation: variance ``gain² / fan``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from torch import nn
+
+from .fan_based import FanBasedInit
+from .registry import INITIALIZERS
+from .validation import check_choice, check_module, check_number
+from .weight_and_bias import fill_bias, matrix_weight_of
+
+MODES = ("fan_in", "fan_out")
+DISTRIBUTIONS = ("normal", "uniform")
+#: The names ``torch.nn.init.calculate_gain`` knows.
+NONLINEARITIES = (
+    "linear",
+    "conv1d",
+    "conv2d",
+    "conv3d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "conv_transpose3d",
+    "sigmoid",
+    "tanh",
+    "relu",
+    "leaky_relu",
+    "selu",
+)
+
+
+def kaiming_init(
+    module: nn.Module,
+    a: float = 0,
+    mode: str = "fan_out",
+    nonlinearity: str = "relu",
+    bias: float = 0,
+    distribution: str = "normal",
+) -> None:
+    """Kaiming-initialise the module's weight and set its bias to ``bias``.
+
+    The weight gets standard deviation ``gain / sqrt(fan)`` (He et al., 2015),
+    where ``gain = calculate_gain(nonlinearity, a)`` and ``fan`` is the fan-in
+    or fan-out. The default, ``fan_out`` with ReLU, is what ResNets use.
+
+    Args:
+        module: a module whose weight has at least two dimensions, or none.
+        a: the negative slope of the rectifier after the layer (``leaky_relu`` only).
+        mode: ``'fan_in'`` keeps the forward variance, ``'fan_out'`` the backward one.
+        nonlinearity: a name ``torch.nn.init.calculate_gain`` accepts.
+        bias: the value of every bias element.
+        distribution: ``'normal'`` or ``'uniform'``.
+
+    >>> import torch
+    >>> _ = torch.manual_seed(0)
+    >>> conv = nn.Conv2d(16, 64, 3)  # fan_out = 64 * 3 * 3
+    >>> kaiming_init(conv)
+    >>> expected = (2 / (64 * 9)) ** 0.5
+    >>> abs(conv.weight.std().item() / expected - 1) < 0.05
+    True
+    """
+    check_module(module, "kaiming_init")
+    a = check_number(a, "a", "kaiming_init")
+    check_choice(mode, "mode", "kaiming_init", MODES)
+    check_choice(nonlinearity, "nonlinearity", "kaiming_init", NONLINEARITIES)
+    bias = check_number(bias, "bias", "kaiming_init")
+    check_choice(distribution, "distribution", "kaiming_init", DISTRIBUTIONS)
+    weight = matrix_weight_of(module, "kaiming_init")
+    if weight is not None:
+        if distribution == "uniform":
+            nn.init.kaiming_uniform_(weight, a=a, mode=mode, nonlinearity=nonlinearity)
+        else:
+            nn.init.kaiming_normal_(weight, a=a, mode=mode, nonlinearity=nonlinearity)
+    fill_bias(module, bias)
+
+
+@INITIALIZERS.register_module(name=["Kaiming", "KaimingInit"])
+class KaimingInit(FanBasedInit):
+    """Initializer form of :func:`kaiming_init` (``dict(type='Kaiming', layer='Conv2d')``).
+
+    Args:
+        a: the negative slope of the rectifier (``leaky_relu`` only).
+        mode: ``'fan_in'`` or ``'fan_out'``.
+        nonlinearity: a name ``torch.nn.init.calculate_gain`` accepts.
+        distribution: ``'normal'`` or ``'uniform'``.
+        **kwargs: ``layer``, ``bias`` and ``bias_prob``, see :class:`~cnn_init.Initializer`.
+
+    >>> KaimingInit(layer='_ConvNd')
+    Kaiming(a=0.0, mode='fan_out', nonlinearity='relu', distribution='normal', bias=0.0, layer='_ConvNd')
+    """
+
+    name = "Kaiming"
+
+    def __init__(
+        self,
+        a: float = 0,
+        mode: str = "fan_out",
+        nonlinearity: str = "relu",
+        distribution: str = "normal",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        func = type(self).__name__
+        self.a = check_number(a, "a", func)
+        self.mode = check_choice(mode, "mode", func, MODES)
+        self.nonlinearity = check_choice(nonlinearity, "nonlinearity", func, NONLINEARITIES)
+        self.distribution = check_choice(distribution, "distribution", func, DISTRIBUTIONS)
+
+    def init_module(self, module: nn.Module) -> None:
+        kaiming_init(module, self.a, self.mode, self.nonlinearity, self.bias, self.distribution)
+
+    def arguments(self) -> dict[str, Any]:
+        return {"a": self.a, "mode": self.mode, "nonlinearity": self.nonlinearity, "distribution": self.distribution}

@@ -1,0 +1,78 @@
+"""Truncated normal initialisation: N(mean, std²) restricted to ``[a, b]``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from torch import nn
+
+from .initializer import Initializer
+from .registry import INITIALIZERS
+from .validation import check_module, check_number
+from .weight_and_bias import fill_bias, weight_of
+
+
+def _check_bounds(a: Any, b: Any, func: str) -> tuple[float, float]:
+    a = check_number(a, "a", func)
+    b = check_number(b, "b", func)
+    if not a < b:
+        raise ValueError(f"{func}: the lower bound a must be smaller than the upper bound b, got a={a!r}, b={b!r}")
+    return a, b
+
+
+def trunc_normal_init(
+    module: nn.Module, mean: float = 0, std: float = 1, a: float = -2, b: float = 2, bias: float = 0
+) -> None:
+    """Draw the weight from N(mean, std²) truncated to ``[a, b]``; set the bias to ``bias``.
+
+    ``a`` and ``b`` are absolute bounds, not multiples of ``std``: vision
+    transformers use ``std=0.02`` with the default ``a=-2, b=2``, which
+    truncates nothing in practice.
+
+    >>> import torch
+    >>> _ = torch.manual_seed(0)
+    >>> fc = nn.Linear(32, 32)
+    >>> trunc_normal_init(fc, std=1, a=-0.5, b=0.5)
+    >>> bool(fc.weight.abs().max() <= 0.5)
+    True
+    """
+    check_module(module, "trunc_normal_init")
+    mean = check_number(mean, "mean", "trunc_normal_init")
+    std = check_number(std, "std", "trunc_normal_init", minimum=0)
+    a, b = _check_bounds(a, b, "trunc_normal_init")
+    bias = check_number(bias, "bias", "trunc_normal_init")
+    weight = weight_of(module)
+    if weight is not None:
+        nn.init.trunc_normal_(weight, mean, std, a, b)
+    fill_bias(module, bias)
+
+
+@INITIALIZERS.register_module(name=["TruncNormal", "TruncNormalInit"])
+class TruncNormalInit(Initializer):
+    """Initializer form of :func:`trunc_normal_init` (``dict(type='TruncNormal', std=0.02)``).
+
+    Args:
+        mean: the mean of the untruncated distribution.
+        std: its standard deviation, ``>= 0``.
+        a: the lower bound of the values.
+        b: the upper bound, greater than ``a``.
+        **kwargs: ``layer``, ``bias`` and ``bias_prob``, see :class:`Initializer`.
+
+    >>> TruncNormalInit(std=0.02, layer='Linear')
+    TruncNormal(mean=0.0, std=0.02, a=-2.0, b=2.0, bias=0.0, layer='Linear')
+    """
+
+    name = "TruncNormal"
+
+    def __init__(self, mean: float = 0, std: float = 1, a: float = -2, b: float = 2, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        func = type(self).__name__
+        self.mean = check_number(mean, "mean", func)
+        self.std = check_number(std, "std", func, minimum=0)
+        self.a, self.b = _check_bounds(a, b, func)
+
+    def init_module(self, module: nn.Module) -> None:
+        trunc_normal_init(module, self.mean, self.std, self.a, self.b, self.bias)
+
+    def arguments(self) -> dict[str, Any]:
+        return {"mean": self.mean, "std": self.std, "a": self.a, "b": self.b}

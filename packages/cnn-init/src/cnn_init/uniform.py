@@ -1,0 +1,63 @@
+"""Uniform initialisation: weights drawn from U(a, b)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from torch import nn
+
+from .initializer import Initializer
+from .registry import INITIALIZERS
+from .validation import check_module, check_number
+from .weight_and_bias import fill_bias, weight_of
+
+
+def _check_range(a: Any, b: Any, func: str) -> tuple[float, float]:
+    a = check_number(a, "a", func)
+    b = check_number(b, "b", func)
+    if a > b:
+        raise ValueError(f"{func}: the lower bound a must not exceed the upper bound b, got a={a!r}, b={b!r}")
+    return a, b
+
+
+def uniform_init(module: nn.Module, a: float = 0, b: float = 1, bias: float = 0) -> None:
+    """Draw the module's weight uniformly from ``[a, b)`` and set its bias to ``bias``.
+
+    >>> conv = nn.Conv2d(4, 4, 3)
+    >>> uniform_init(conv, a=-0.1, b=0.1)
+    >>> bool(conv.weight.abs().max() <= 0.1)
+    True
+    """
+    check_module(module, "uniform_init")
+    a, b = _check_range(a, b, "uniform_init")
+    bias = check_number(bias, "bias", "uniform_init")
+    weight = weight_of(module)
+    if weight is not None:
+        nn.init.uniform_(weight, a, b)
+    fill_bias(module, bias)
+
+
+@INITIALIZERS.register_module(name=["Uniform", "UniformInit"])
+class UniformInit(Initializer):
+    """Initializer form of :func:`uniform_init` (``dict(type='Uniform', a=-0.1, b=0.1)``).
+
+    Args:
+        a: the lower bound.
+        b: the upper bound, ``>= a``.
+        **kwargs: ``layer``, ``bias`` and ``bias_prob``, see :class:`Initializer`.
+
+    >>> UniformInit(a=-1, b=1)
+    Uniform(a=-1.0, b=1.0, bias=0.0)
+    """
+
+    name = "Uniform"
+
+    def __init__(self, a: float = 0, b: float = 1, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.a, self.b = _check_range(a, b, type(self).__name__)
+
+    def init_module(self, module: nn.Module) -> None:
+        uniform_init(module, self.a, self.b, self.bias)
+
+    def arguments(self) -> dict[str, Any]:
+        return {"a": self.a, "b": self.b}
