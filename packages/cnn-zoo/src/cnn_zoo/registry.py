@@ -2,4 +2,4 @@
 
 from cnn_registry import Registry
 
-CHECKPOINT_LOADERS = Registry("checkpoint_loaders", scope="cnn_zoo")
+CHECKPOINT_LOADERS = Registry("checkpoint_loaders", scope="cnn_zoo", locations=["cnn_zoo.schemes"])

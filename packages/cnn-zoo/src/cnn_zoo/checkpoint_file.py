@@ -1,0 +1,128 @@
+"""Read and write one checkpoint file: ``.pth``/``.pt`` with torch, ``.safetensors`` natively.
+
+Reading is safe by default: torch files load with ``weights_only=True``, so a file
+that would run code while unpickling is refused unless the caller trusts it.
+Writing is atomic: the data goes to a temporary file beside the target, which is
+renamed into place only once it is complete.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import re
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from .errors import CorruptCheckpointError, MissingExtraError, UntrustedCheckpointError
+
+SAFETENSORS_SUFFIX = ".safetensors"
+
+
+def _safetensors_torch() -> Any:
+    try:
+        import safetensors.torch
+    except ModuleNotFoundError as exc:
+        raise MissingExtraError(
+            "reading or writing .safetensors files needs the safetensors package: pip install 'cnn-zoo[safetensors]'"
+        ) from exc
+    return safetensors.torch
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip() and "documentation" not in line]
+    return lines[-1] if lines else text
+
+
+def read_checkpoint_file(path: str | os.PathLike[str], map_location: Any = "cpu", *, trust: bool = False) -> Any:
+    """Load the object stored in the checkpoint file ``path``.
+
+    Args:
+        path: a ``.safetensors`` file, or anything ``torch.save`` wrote.
+        map_location: as for :func:`torch.load`; for safetensors, a device.
+        trust: allow arbitrary pickled objects (``weights_only=False``). Only for
+            files from a source you trust: unpickling can run any code.
+
+    Raises:
+        FileNotFoundError: no such file.
+        UntrustedCheckpointError: the file holds more than tensors and plain
+            containers and ``trust`` is False.
+        CorruptCheckpointError: the file is truncated or not a checkpoint.
+
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), 'w.pth')
+    >>> torch.save({'w': torch.ones(2)}, path)
+    >>> read_checkpoint_file(path)
+    {'w': tensor([1., 1.])}
+    """
+    path = Path(path)
+    if not isinstance(trust, bool):
+        raise TypeError(f"trust must be a bool, got {type(trust).__name__}: {trust!r}")
+    if not path.is_file():
+        raise FileNotFoundError(f"checkpoint file {str(path)!r} does not exist")
+    if path.suffix == SAFETENSORS_SUFFIX:
+        device = "cpu" if map_location is None or callable(map_location) else str(map_location)
+        try:
+            return _safetensors_torch().load_file(str(path), device=device)
+        except MissingExtraError:
+            raise
+        except Exception as exc:
+            raise CorruptCheckpointError(
+                f"{str(path)!r} is not a readable safetensors file: {type(exc).__name__}: {exc}"
+            ) from exc
+    try:
+        return torch.load(path, map_location=map_location, weights_only=not trust)
+    except pickle.UnpicklingError as exc:
+        text = str(exc)
+        needs = re.search(r"Unsupported (?:global|class):? (?:GLOBAL )?([\w.]+)", text)
+        if trust or needs is None:
+            raise CorruptCheckpointError(
+                f"{str(path)!r} is not a readable checkpoint (truncated or damaged?): {_last_line(text)}"
+            ) from exc
+        raise UntrustedCheckpointError(
+            f"refusing to load {str(path)!r}: it needs the Python object {needs.group(1)!r}, and unpickling "
+            "anything but tensors and plain containers can run arbitrary code. If you trust the file's source, "
+            "load it with trust=True (load_checkpoint(..., trust=True)), or rewrite it once as plain tensors "
+            "with `cnn-zoo convert --trust IN OUT.safetensors`."
+        ) from exc
+    except Exception as exc:  # zipfile, EOF, unpickler index errors ...: all mean a damaged file
+        raise CorruptCheckpointError(
+            f"{str(path)!r} is not a readable checkpoint (truncated or damaged?): {type(exc).__name__}: {exc}"
+        ) from exc
+
+
+def write_checkpoint_file(obj: Any, path: str | os.PathLike[str], metadata: Mapping[str, str] | None = None) -> Path:
+    """Write ``obj`` to ``path`` atomically: readers see the old file or the whole new one.
+
+    A ``.safetensors`` path needs ``obj`` to be a flat mapping of names to tensors
+    and stores ``metadata`` (strings) in the header; any other suffix uses
+    :func:`torch.save` and ignores ``metadata``.
+
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), 'w.pth')
+    >>> write_checkpoint_file({'w': torch.zeros(1)}, path).name
+    'w.pth'
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        if path.suffix == SAFETENSORS_SUFFIX:
+            if not isinstance(obj, Mapping) or not all(isinstance(v, torch.Tensor) for v in obj.values()):
+                raise TypeError(
+                    f"a .safetensors file holds a mapping of names to tensors only; got {type(obj).__name__}"
+                )
+            tensors = {k: v.contiguous() for k, v in obj.items()}
+            _safetensors_torch().save_file(tensors, tmp_name, metadata=dict(metadata) if metadata else None)
+        else:
+            torch.save(obj, tmp_name)
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    return path

@@ -1,0 +1,173 @@
+"""The ``cnn-zoo`` command (also ``python -m cnn_zoo``).
+
+::
+
+    cnn-zoo list [PATTERN]          catalog names matching a glob, e.g. 'torchvision://resnet*'
+    cnn-zoo resolve NAME            the URL or path a catalog name stands for
+    cnn-zoo download NAME|URL       fetch into the cache, verified; print the local path
+    cnn-zoo verify FILE...          check files against the SHA256 prefix in their names
+    cnn-zoo cache list|clear        show or empty the download cache
+    cnn-zoo convert IN OUT          rewrite a checkpoint as .pth or .safetensors, revising keys
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import shutil
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .cache_name import sha256_prefix
+from .catalog import CATALOG_NAMES, load_catalog, resolve
+from .checkpoint import read_checkpoint, revise_state_dict_keys, save_checkpoint, state_dict_from_checkpoint
+from .download import download, verify_file
+from .errors import ChecksumError
+from .home import cache_dir
+
+
+def _list(args: argparse.Namespace) -> int:
+    pattern = args.pattern or "*"
+    for catalog in CATALOG_NAMES:
+        for name, url in sorted(load_catalog(catalog).items()):
+            ref = f"{catalog}://{name}"
+            if fnmatch.fnmatchcase(ref, pattern) or fnmatch.fnmatchcase(name, pattern):
+                print(f"{ref}\t{url}")
+    return 0
+
+
+def _resolve(args: argparse.Namespace) -> int:
+    print(resolve(args.name))
+    return 0
+
+
+def _download(args: argparse.Namespace) -> int:
+    target = resolve(args.name)
+    if not target.startswith(("http://", "https://")):
+        if not Path(target).is_file():
+            print(f"{args.name} names the local file {target}, which does not exist", file=sys.stderr)
+            return 1
+        print(target)
+        return 0
+    print(download(target, args.dir, progress=None if args.progress is None else args.progress))
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    status = 0
+    for file in args.files:
+        path = Path(file)
+        if not path.is_file():
+            print(f"MISSING     {file}")
+            status = 1
+            continue
+        try:
+            prefix = verify_file(path)
+        except ChecksumError as exc:
+            print(f"FAILED      {file}: {exc}")
+            status = 1
+            continue
+        print(f"OK {prefix}  {file}" if prefix else f"UNVERIFIED  {file} (no SHA256 prefix in the name)")
+    return status
+
+
+def _cache_files(root: Path) -> list[Path]:
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.rglob("*") if p.is_file() and not p.name.endswith(".lock"))
+
+
+def _cache(args: argparse.Namespace) -> int:
+    root = Path(args.dir) if args.dir else cache_dir()
+    if args.action == "list":
+        for path in _cache_files(root):
+            state = (
+                "partial" if path.name.endswith(".part") else ("hashed" if sha256_prefix(path.name) else "unverified")
+            )
+            print(f"{path.stat().st_size:>12}  {state:<10}  {path}")
+        return 0
+    if root.is_dir():
+        shutil.rmtree(root)
+    print(f"removed {root}")
+    return 0
+
+
+def _convert(args: argparse.Namespace) -> int:
+    checkpoint = read_checkpoint(args.input, trust=args.trust)
+    state_dict = state_dict_from_checkpoint(checkpoint, ema=args.ema)
+    rules = [tuple(rule) for rule in args.revise] if args.revise else []
+    state_dict = revise_state_dict_keys(state_dict, rules, args.prefix)
+    meta = checkpoint.get("meta") if isinstance(checkpoint, dict) and isinstance(checkpoint.get("meta"), dict) else None
+    out = save_checkpoint(state_dict, args.output, meta=meta)
+    print(f"wrote {len(state_dict)} tensors to {out}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``cnn-zoo`` command.
+
+    >>> build_parser().parse_args(['resolve', 'torchvision://resnet50']).name
+    'torchvision://resnet50'
+    """
+    parser = argparse.ArgumentParser(
+        prog="cnn-zoo", description="Catalogs of pretrained checkpoints and the download cache of cnn-zoo."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = commands.add_parser("list", help="list catalog names", description="List catalog names and their URLs.")
+    p.add_argument("pattern", nargs="?", help="a glob over 'catalog://name' or the bare name, e.g. 'resnet50*'")
+    p.set_defaults(func=_list)
+
+    p = commands.add_parser("resolve", help="print the URL or path a name stands for")
+    p.add_argument("name", help="e.g. open-mmlab://resnet50_v1c or torchvision://resnet50.imagenet1k_v2")
+    p.set_defaults(func=_resolve)
+
+    p = commands.add_parser("download", help="download a checkpoint into the cache and print its path")
+    p.add_argument("name", help="a catalog name or an http(s) URL")
+    p.add_argument("--dir", help="cache directory (default: $CNN_ZOO_HOME/checkpoints)")
+    bar = p.add_mutually_exclusive_group()
+    bar.add_argument("--progress", dest="progress", action="store_true", default=None, help="always show a bar")
+    bar.add_argument("--no-progress", dest="progress", action="store_false", help="never show a bar")
+    p.set_defaults(func=_download)
+
+    p = commands.add_parser("verify", help="check files against the SHA256 prefix in their names")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.set_defaults(func=_verify)
+
+    p = commands.add_parser("cache", help="list or clear the download cache")
+    p.add_argument("action", choices=["list", "clear"])
+    p.add_argument("--dir", help="cache directory (default: $CNN_ZOO_HOME/checkpoints)")
+    p.set_defaults(func=_cache)
+
+    p = commands.add_parser(
+        "convert",
+        help="rewrite a checkpoint as .pth or .safetensors",
+        description="Read a checkpoint (any path or scheme) and write its state dict to OUT; "
+        "the format follows OUT's extension.",
+    )
+    p.add_argument("input", metavar="IN")
+    p.add_argument("output", metavar="OUT")
+    p.add_argument(
+        "--revise",
+        nargs=2,
+        action="append",
+        metavar=("PATTERN", "REPLACEMENT"),
+        help="rename keys with re.sub(PATTERN, REPLACEMENT, key); repeatable",
+    )
+    p.add_argument("--prefix", help="keep only the keys under this prefix, stripped (e.g. backbone.)")
+    p.add_argument("--ema", action="store_true", help="take the EMA weights")
+    p.add_argument("--trust", action="store_true", help="the input is trusted: allow arbitrary pickled objects")
+    p.set_defaults(func=_convert)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command; errors print one line to stderr and return exit status 1."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
+        message = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+        print(f"cnn-zoo {args.command}: error: {message}", file=sys.stderr)
+        return 1
