@@ -14,6 +14,7 @@ from cnn_layers import (
     PLUGIN_LAYERS,
     build_activation_layer,
     build_conv_layer,
+    build_dropout,
     build_norm_layer,
     build_padding_layer,
     build_plugin_layer,
@@ -30,6 +31,7 @@ BUILDERS = {
     "build_upsample_layer": build_upsample_layer,
     "build_padding_layer": lambda cfg: build_padding_layer(cfg, 1),
     "build_plugin_layer": build_plugin_layer,
+    "build_dropout": build_dropout,
 }
 
 

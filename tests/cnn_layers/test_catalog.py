@@ -18,6 +18,7 @@ from cnn_layers import (
     UPSAMPLE_LAYERS,
     build_activation_layer,
     build_conv_layer,
+    build_dropout,
     build_norm_layer,
     build_padding_layer,
     build_upsample_layer,
@@ -38,6 +39,11 @@ CONV = {
     "ConvTranspose2d": ({}, (2, 4, 2), {"stride": 2}, (1, 2, 3, 3), (1, 4, 6, 6)),
     "deconv3d": ({}, (2, 4, 2), {"stride": 2}, (1, 2, 2, 2, 2), (1, 4, 4, 4, 4)),
     "ConvTranspose3d": ({}, (2, 4, 2), {"stride": 2}, (1, 2, 2, 2, 2), (1, 4, 4, 4, 4)),
+    "ConvWS": ({}, (2, 4, 3), {"padding": 1}, (1, 2, 5, 5), (1, 4, 5, 5)),
+    "ConvWS2d": ({}, (2, 4, 3), {"padding": 1}, (1, 2, 5, 5), (1, 4, 5, 5)),
+    "ConvAWS": ({}, (2, 4, 3), {"padding": 1}, (1, 2, 5, 5), (1, 4, 5, 5)),
+    "ConvAWS2d": ({}, (2, 4, 3), {"padding": 1}, (1, 2, 5, 5), (1, 4, 5, 5)),
+    "Conv2dAdaptivePadding": ({}, (2, 4, 3), {"stride": 2}, (1, 2, 5, 6), (1, 4, 3, 3)),
 }
 NORM = {
     "BN1d": ({}, (4,), {}, (3, 4, 5), (3, 4, 5)),
@@ -79,6 +85,10 @@ UPSAMPLE = {
         (1, 3, 6, 6),
     ),
 }
+DROPOUT = {
+    "Dropout": ({"drop_prob": 0.5}, (), {}, (4, 3), (4, 3)),
+    "DropPath": ({"drop_prob": 0.5}, (), {}, (4, 3, 2, 2), (4, 3, 2, 2)),
+}
 PADDING = {name: ({}, (1,), {}, (1, 2, 3, 3), (1, 2, 5, 5)) for name in ("zero", "reflect", "replicate")}
 
 CATALOG = {
@@ -87,6 +97,7 @@ CATALOG = {
     "activation_layers": (ACTIVATION_LAYERS, build_activation_layer, ACTIVATION),
     "upsample_layers": (UPSAMPLE_LAYERS, build_upsample_layer, UPSAMPLE),
     "padding_layers": (PADDING_LAYERS, build_padding_layer, PADDING),
+    "dropout_layers": (DROPOUT_LAYERS, build_dropout, DROPOUT),
 }
 CASES = [(kind, name) for kind, (_, _, table) in CATALOG.items() for name in table]
 

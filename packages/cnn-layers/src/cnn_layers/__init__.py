@@ -10,7 +10,13 @@
 from .activation import build_activation_layer
 from .clamp import Clamp
 from .conv import build_conv_layer
+from .conv2d_adaptive_padding import Conv2dAdaptivePadding, same_padding
+from .conv_aws import ConvAWS2d
+from .conv_ws import ConvWS2d, standardize_weight
+from .drop_path import DropPath, drop_path
+from .dropout import Dropout, build_dropout
 from .hsigmoid import HSigmoid
+from .layer_scale import LayerScale
 from .norm import build_norm_layer, infer_norm_abbr
 from .padding import build_padding_layer
 from .pixel_shuffle import PixelShufflePack
@@ -24,6 +30,7 @@ from .registry import (
     PLUGIN_LAYERS,
     UPSAMPLE_LAYERS,
 )
+from .scale import Scale
 from .sync_bn import BatchNormNd, SyncBatchNorm, convert_sync_batchnorm, revert_sync_batchnorm
 from .upsample import build_upsample_layer
 
@@ -39,18 +46,29 @@ __all__ = [
     "UPSAMPLE_LAYERS",
     "BatchNormNd",
     "Clamp",
+    "Conv2dAdaptivePadding",
+    "ConvAWS2d",
+    "ConvWS2d",
+    "DropPath",
+    "Dropout",
     "HSigmoid",
+    "LayerScale",
     "PixelShufflePack",
+    "Scale",
     "SyncBatchNorm",
     "__version__",
     "build_activation_layer",
     "build_conv_layer",
+    "build_dropout",
     "build_norm_layer",
     "build_padding_layer",
     "build_plugin_layer",
     "build_upsample_layer",
     "convert_sync_batchnorm",
+    "drop_path",
     "infer_norm_abbr",
     "infer_plugin_abbr",
     "revert_sync_batchnorm",
+    "same_padding",
+    "standardize_weight",
 ]
