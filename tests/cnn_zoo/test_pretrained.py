@@ -22,7 +22,7 @@ def test_built_from_init_cfg_loads_the_prefix(tmp_path):
     init = INITIALIZERS.build(cfg)
     assert cfg == snapshot
     target = nn.Conv2d(3, 4, 1)
-    assert init(target) is target
+    init(target)
     assert torch.equal(target.weight, backbone.weight)
     assert repr(init) == f"Pretrained(checkpoint={str(tmp_path / 'd.pth')!r}, prefix='backbone.')"
 
@@ -41,6 +41,25 @@ def test_strict_option_is_honoured(tmp_path):
 def test_bad_arguments(kwargs, match):
     with pytest.raises(TypeError, match=match):
         Pretrained(**kwargs)
+
+
+def test_base_module_init_cfg_loads_the_checkpoint_last(tmp_path):
+    from cnn_init import BaseModule
+
+    class Net(BaseModule):
+        def __init__(self, init_cfg=None):
+            super().__init__(init_cfg)
+            self.fc = nn.Linear(2, 2)
+
+    source = nn.Linear(2, 2)
+    torch.save({"state_dict": {f"fc.{k}": v for k, v in source.state_dict().items()}}, tmp_path / "n.pth")
+    checkpoint = str(tmp_path / "n.pth")
+    init_cfg = [dict(type="Pretrained", checkpoint=checkpoint), dict(type="Constant", val=0.0, layer="Linear")]
+    net = Net(init_cfg)
+    net.init_weights()
+    # Pretrained is listed first but applied last, so the checkpoint wins over Constant.
+    assert torch.equal(net.fc.weight, source.weight)
+    assert init_cfg[0] == dict(type="Pretrained", checkpoint=checkpoint)
 
 
 def test_entry_point_registers_it_without_importing_cnn_zoo():

@@ -18,9 +18,13 @@ from .checkpoint import load_checkpoint
 _LOGGER = logging.getLogger("cnn_zoo")
 
 
-@INITIALIZERS.register_module(name="Pretrained")
+@INITIALIZERS.register_module(name=["Pretrained", "PretrainedInit"])
 class Pretrained:
     """Initialise a module from a checkpoint.
+
+    Called on a module, it loads the checkpoint into the whole module. It is a
+    plain callable rather than a :class:`cnn_init.Initializer`: those target
+    submodules by ``layer``, while a checkpoint fills one state dict.
 
     Args:
         checkpoint: a path or ``scheme://...`` reference (``torchvision://resnet50``,
@@ -34,10 +38,13 @@ class Pretrained:
     >>> import os, tempfile, torch
     >>> path = os.path.join(tempfile.mkdtemp(), 'detector.pth')
     >>> torch.save({'state_dict': {'backbone.weight': torch.ones(1, 1), 'backbone.bias': torch.zeros(1)}}, path)
-    >>> layer = Pretrained(path, prefix='backbone.')(nn.Linear(1, 1))
+    >>> layer = nn.Linear(1, 1)
+    >>> Pretrained(path, prefix='backbone.')(layer)
     >>> layer.weight.item()
     1.0
     """
+
+    name = "Pretrained"
 
     def __init__(
         self,
@@ -57,14 +64,12 @@ class Pretrained:
         self.strict = strict
         self.trust = trust
 
-    def __call__(self, module: nn.Module) -> nn.Module:
-        """Load the checkpoint into ``module`` and return it."""
-        _LOGGER.info(
-            "loading %s%s into %s",
-            self.checkpoint,
-            f" (keys under {self.prefix!r})" if self.prefix else "",
-            type(module).__name__,
-        )
+    def __call__(self, module: nn.Module) -> None:
+        """Load the checkpoint into ``module``."""
+        if not isinstance(module, nn.Module):
+            raise TypeError(f"Pretrained: module must be a torch.nn.Module, got {type(module).__name__}: {module!r}")
+        where = f" (keys under {self.prefix!r})" if self.prefix else ""
+        _LOGGER.info("loading %s%s into %s", self.checkpoint, where, type(module).__name__)
         load_checkpoint(
             module,
             self.checkpoint,
@@ -73,7 +78,6 @@ class Pretrained:
             prefix=self.prefix,
             trust=self.trust,
         )
-        return module
 
     def __repr__(self) -> str:
         extra = f", prefix={self.prefix!r}" if self.prefix else ""
