@@ -42,7 +42,8 @@ class NonLocalNd(BaseModule):
         sub_sample: max-pool ``phi`` and ``g`` by 2, so fewer positions are attended to.
         std: standard deviation of the normal initialisation of the embeddings.
         zeros_init: start ``conv_out`` (or its norm) at zero; else normal with ``std``.
-        init_cfg: initialisation config applied by ``init_weights`` instead of the default.
+        init_cfg: initialisation config for ``init_weights``; the ConvModules
+            inside then re-apply their own default, as ``BaseModule`` children do.
     """
 
     _abbr_ = "nonlocal_block"

@@ -1,0 +1,44 @@
+"""The plugins are found by cnn_layers.build_plugin_layer without importing cnn_bundles."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+import torch
+
+import cnn_bundles
+from cnn_layers import PLUGIN_LAYERS, build_plugin_layer
+
+
+def test_build_plugin_layer_finds_the_plugins_in_a_fresh_process() -> None:
+    script = textwrap.dedent(
+        """
+        import sys
+        import torch
+        import cnn_layers
+        assert "cnn_bundles" not in sys.modules
+        name, layer = cnn_layers.build_plugin_layer(dict(type='ContextBlock', ratio=1 / 4), in_channels=16)
+        print(name, type(layer).__module__, tuple(layer(torch.rand(1, 16, 3, 3)).shape))
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["context_block", "cnn_bundles.context_block", "(1,", "16,", "3,", "3)"]
+
+
+@pytest.mark.parametrize(
+    ("cfg", "name", "cls"),
+    [
+        (dict(type="NonLocal2d"), "nonlocal_block", cnn_bundles.NonLocal2d),
+        (dict(type="ContextBlock", ratio=0.5), "context_block", cnn_bundles.ContextBlock),
+        (dict(type="GeneralizedAttention", num_heads=2), "gen_attention_block", cnn_bundles.GeneralizedAttention),
+    ],
+)
+def test_names_and_postfix(cfg: dict, name: str, cls: type) -> None:
+    built_name, layer = build_plugin_layer(cfg, postfix=3, in_channels=8)
+    assert built_name == f"{name}3" and type(layer) is cls
+    assert layer(torch.randn(1, 8, 4, 4)).shape == (1, 8, 4, 4)
+    assert cfg["type"] in PLUGIN_LAYERS
