@@ -26,7 +26,7 @@ from .errors import ChecksumError, DownloadError, OfflineError
 from .home import cache_dir, is_offline
 
 _LOGGER = logging.getLogger("cnn_zoo")
-_CHUNK = 1 << 20
+_CHUNK = 1 << 16
 _RETRYABLE = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
 
 
@@ -103,13 +103,14 @@ def download(
     if not isinstance(retries, int) or retries < 0:
         raise ValueError(f"retries must be a non-negative int, got {retries!r}")
     show = _show_progress(progress)
+    offline = is_offline()
     root = Path(directory) if directory is not None else cache_dir()
     target = cache_path(url, root)
 
     cached = _verified_or_none(target, url)
     if cached is not None:
         return cached
-    if is_offline():
+    if offline:
         raise OfflineError(
             f"{url} is not in the cache (expected at {str(target)!r}) and offline mode is on "
             f"(CNN_ZOO_OFFLINE={os.environ.get('CNN_ZOO_OFFLINE')}). Fetch it where the network is "
