@@ -122,3 +122,45 @@ def test_functions_outside_init_weights_are_not_recorded(net_factory):
     normal_init(net.fc)  # after the fact: init_info reports what init_weights did
     assert net.init_info()["fc.weight"].startswith("not changed by init_weights")
     assert torch.is_tensor(net.fc.weight)
+
+
+def test_large_parameter_written_through_data_is_seen():
+    class Wide(BaseModule):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(300, 200)  # 60000 weights: the fingerprint samples them
+
+        def init_weights(self):
+            self.fc.weight.data.normal_(0, 0.01)
+
+    model = Wide()
+    model.init_weights()
+    assert model.init_info()["fc.weight"] == "Wide.init_weights()"
+
+
+def test_parameters_replaced_during_init_are_credited():
+    class Swapping(BaseModule):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(2, 2)
+
+        def init_weights(self):
+            self.fc.load_state_dict({"weight": torch.ones(2, 2), "bias": torch.zeros(2)}, assign=True)
+
+    model = Swapping()
+    model.init_weights()
+    assert model.init_info()["fc.weight"] == "Swapping.init_weights()"
+    assert torch.equal(model.fc.weight, torch.ones(2, 2))
+
+
+def test_nan_parameters_left_alone_are_not_credited():
+    class Empty(BaseModule):
+        def __init__(self):
+            super().__init__(init_cfg=dict(type="Constant", val=1, layer="Conv2d"))
+            self.fc = nn.Linear(2, 2)
+            self.conv = nn.Conv2d(1, 1, 1)
+            self.fc.weight.data.fill_(float("nan"))
+
+    model = Empty()
+    model.init_weights()
+    assert model.init_info()["fc.weight"].startswith("not changed by init_weights")

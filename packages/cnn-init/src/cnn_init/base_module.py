@@ -35,9 +35,16 @@ def _tracked(method: F) -> F:
             )
             return None
         self._init_running = True
+        # BaseModule's own pass changes parameters only in steps it records itself;
+        # an override's own writes need a step around the whole call.
+        overridden = type(self).init_weights is not BaseModule.init_weights
         try:
-            with recording() as (recorder, outermost), record_step(f"{type(self).__name__}.init_weights()", self):
-                result = method(self, *args, **kwargs)
+            with recording() as (recorder, outermost):
+                if overridden:
+                    with record_step(f"{type(self).__name__}.init_weights()", self):
+                        result = method(self, *args, **kwargs)
+                else:
+                    result = method(self, *args, **kwargs)
         finally:
             self._init_running = False
         self._is_init = True
@@ -118,7 +125,9 @@ class BaseModule(nn.Module):
         if others:
             initialize(self, others)
         for child in _children_to_init(self):
-            if getattr(child, "is_init", False):
+            if isinstance(child, BaseModule):
+                if not child.is_init:
+                    child.init_weights()  # records its own steps
                 continue
             with record_step(f"{type(child).__name__}.init_weights()", child):
                 child.init_weights()
