@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import importlib.util
 
 import pytest
 import torch
@@ -44,7 +45,12 @@ CONV = {
     "ConvAWS": ({}, (2, 4, 3), {"padding": 1}, (1, 2, 5, 5), (1, 4, 5, 5)),
     "ConvAWS2d": ({}, (2, 4, 3), {"padding": 1}, (1, 2, 5, 5), (1, 4, 5, 5)),
     "Conv2dAdaptivePadding": ({}, (2, 4, 3), {"stride": 2}, (1, 2, 5, 6), (1, 4, 3, 3)),
+    "DCN": ({"deform_groups": 2}, (2, 4, 3), {"padding": 1}, (1, 2, 5, 5), (1, 4, 5, 5)),
+    "DeformConv2d": ({}, (2, 4, 3), {"padding": 1}, (1, 2, 5, 5), (1, 4, 5, 5)),
+    "DCNv2": ({}, (2, 4, 3), {"stride": 2}, (1, 2, 5, 5), (1, 4, 2, 2)),
+    "ModulatedDeformConv2d": ({}, (2, 4, 3), {"stride": 2}, (1, 2, 5, 5), (1, 4, 2, 2)),
 }
+NEEDS_TORCHVISION = {"DCN", "DeformConv2d", "DCNv2", "ModulatedDeformConv2d"}
 NORM = {
     "BN1d": ({}, (4,), {}, (3, 4, 5), (3, 4, 5)),
     "BN2d": ({}, (4,), {}, (3, 4, 2, 2), (3, 4, 2, 2)),
@@ -118,6 +124,8 @@ def test_catalog_covers_every_registered_type(kind):
 @pytest.mark.parametrize(("kind", "name"), CASES)
 def test_type_builds_runs_and_keeps_cfg(kind, name):
     registry, builder, table = CATALOG[kind]
+    if kind == "conv_layers" and name in NEEDS_TORCHVISION and importlib.util.find_spec("torchvision") is None:
+        pytest.skip("needs torchvision, the cnn-layers[dcn] extra: run `nox -s peers`")
     extra, args, kwargs, in_shape, out_shape = table[name]
     cfg = {"type": name, **extra}
     before = copy.deepcopy(cfg)

@@ -13,6 +13,7 @@ from .conv import build_conv_layer
 from .conv2d_adaptive_padding import Conv2dAdaptivePadding, same_padding
 from .conv_aws import ConvAWS2d
 from .conv_ws import ConvWS2d, standardize_weight
+from .deform_conv import DeformConv2d, ModulatedDeformConv2d
 from .drop_path import DropPath, drop_path
 from .dropout import Dropout, build_dropout
 from .hsigmoid import HSigmoid
@@ -49,10 +50,12 @@ __all__ = [
     "Conv2dAdaptivePadding",
     "ConvAWS2d",
     "ConvWS2d",
+    "DeformConv2d",
     "DropPath",
     "Dropout",
     "HSigmoid",
     "LayerScale",
+    "ModulatedDeformConv2d",
     "PixelShufflePack",
     "Scale",
     "SyncBatchNorm",
