@@ -77,6 +77,9 @@ class Hub:
             def do_GET(self) -> None:
                 hub.handle(self)
 
+            def do_HEAD(self) -> None:
+                hub.head(self)
+
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True)
@@ -141,6 +144,18 @@ class Hub:
             request.wfile.write(payload[i : i + (1 << 16)])
             if served.chunk_delay:
                 time.sleep(served.chunk_delay)
+
+    def head(self, request: BaseHTTPRequestHandler) -> None:
+        """Metadata as the Hugging Face Hub sends it: size, ETag and the commit of the revision."""
+        served = self.files.get(request.path.split("?")[0])
+        if served is None:
+            request.send_error(404, "Not Found")
+            return
+        request.send_response(200)
+        request.send_header("Content-Length", str(len(served.body)))
+        request.send_header("ETag", f'"{hashlib.sha256(served.body).hexdigest()}"')
+        request.send_header("X-Repo-Commit", "0" * 40)
+        request.end_headers()
 
     def close(self) -> None:
         self.server.shutdown()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import sys
 
 import pytest
 import torch
@@ -10,6 +11,7 @@ from torch import nn
 
 from cnn_zoo import (
     CorruptCheckpointError,
+    MissingExtraError,
     StateDictMismatchError,
     UnknownCheckpointError,
     UntrustedCheckpointError,
@@ -191,3 +193,11 @@ def test_data_parallel_wrapper_is_unwrapped(tmp_path):
     target = nn.DataParallel(nn.Linear(2, 2))
     load_checkpoint(target, tmp_path / "c.pth", strict=True)
     assert torch.equal(target.module.weight, source.weight)
+
+
+def test_missing_safetensors_extra_names_the_pip_line(tmp_path, monkeypatch):
+    (tmp_path / "w.safetensors").write_bytes(b"{}")
+    monkeypatch.setitem(sys.modules, "safetensors", None)  # as if it were not installed
+    monkeypatch.setitem(sys.modules, "safetensors.torch", None)
+    with pytest.raises(MissingExtraError, match=r"pip install 'cnn-zoo\[safetensors\]'"):
+        read_checkpoint(tmp_path / "w.safetensors")
