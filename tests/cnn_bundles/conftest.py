@@ -15,7 +15,7 @@ def randomize_batchnorms(model: nn.Module, seed: int = 0) -> nn.Module:
     generator = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for module in model.modules():
-            if isinstance(module, _BatchNorm):
+            if isinstance(module, _BatchNorm) and module.running_mean is not None:
                 shape = module.running_mean.shape
                 module.running_mean.copy_(torch.randn(shape, generator=generator))
                 module.running_var.copy_(torch.rand(shape, generator=generator) * 2 + 0.1)
