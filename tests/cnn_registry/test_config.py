@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -27,7 +28,7 @@ def test_json_python_and_toml_give_the_same_dict(tmp_path: Path) -> None:
         "import math\n_hidden = 1\ndef helper():\n    pass\n"
         "model = dict(type='ResNet', depth=50, norm_cfg=dict(type='BN', requires_grad=True))\nlr = 0.1\n",
     )
-    if sys.version_info >= (3, 11):
+    if sys.version_info >= (3, 11) or importlib.util.find_spec("tomli"):  # tomli: the [toml] extra on 3.10
         write(
             tmp_path / "a.toml",
             'lr = 0.1\n[model]\ntype = "ResNet"\ndepth = 50\n[model.norm_cfg]\ntype = "BN"\nrequires_grad = true\n',
