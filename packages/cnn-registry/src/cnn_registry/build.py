@@ -149,7 +149,7 @@ def _signature_hint(exc: Exception, obj_cls: Any) -> str:
         return ""
     hint = f"accepted arguments: {', '.join(params)}"
     if match:
-        near = close_matches(match.group(1), params)
+        near = close_matches(match.group(1), params, limit=1)
         if near:
-            hint += f"; did you mean {' or '.join(repr(n) for n in near)} instead of {match.group(1)!r}?"
+            hint += f"; did you mean {near[0]!r} instead of {match.group(1)!r}?"
     return hint
