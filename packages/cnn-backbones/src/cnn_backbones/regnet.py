@@ -1,0 +1,239 @@
+"""RegNetX (Radosavovic et al., 2020): ResNeXt-like stages whose widths follow a quantised linear rule."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import torch
+import torch.nn as nn
+
+from cnn_init import BaseModule
+from cnn_layers import build_conv_layer, build_norm_layer
+
+from .registry import BACKBONES
+from .res_layer import ResLayer
+from .resnet import Bottleneck, ResNet, check_out_indices, check_style, default_init_cfg
+
+ARCH_KEYS = ("w0", "wa", "wm", "depth", "group_w", "bot_mul")
+
+
+class RegNetBottleneck(Bottleneck):
+    """A ResNeXt bottleneck without channel expansion (``expansion = 1``), as RegNet's X block.
+
+    Example:
+        >>> RegNetBottleneck(32, 96, stride=2, groups=2, base_width=48, base_channels=96).conv2
+        Conv2d(96, 96, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1), groups=2, bias=False)
+    """
+
+    expansion: ClassVar[int] = 1
+
+
+def generate_regnet(w0: int, wa: float, wm: float, depth: int, divisor: int = 8) -> list[int]:
+    """Per-block widths of a RegNet: ``w0 + wa * j`` snapped to ``w0 * wm**k`` and to a multiple of ``divisor``.
+
+    :func:`regnet_stages` then rounds each stage width to a multiple of the group width.
+
+    Example:
+        >>> widths = generate_regnet(w0=24, wa=24.48, wm=2.54, depth=22)
+        >>> sorted(set(widths)), len(widths)
+        ([24, 64, 152, 392], 22)
+    """
+    if wa < 0 or w0 <= 0 or wm <= 1 or w0 % divisor:
+        raise ValueError(f"w0={w0!r}, wa={wa!r}, wm={wm!r}: expected wa >= 0, wm > 1 and w0 > 0 divisible by {divisor}")
+    widths = []
+    for j in range(depth):
+        k = round(math.log((w0 + wa * j) / w0) / math.log(wm))
+        widths.append(int(round(w0 * wm**k / divisor) * divisor))
+    return widths
+
+
+def regnet_stages(arch: dict[str, Any]) -> tuple[list[int], list[int], list[int]]:
+    """The (widths, blocks, group widths) of each stage of a RegNet ``arch`` dict.
+
+    Widths are adjusted so each stage's bottleneck width is a multiple of its group width.
+
+    Example:
+        >>> regnet_stages(dict(w0=88, wa=26.31, wm=2.25, group_w=48, depth=25, bot_mul=1.0))
+        ([96, 192, 432, 1008], [2, 6, 15, 2], [48, 48, 48, 48])
+    """
+    widths = generate_regnet(arch["w0"], arch["wa"], arch["wm"], arch["depth"])
+    stage_widths, stage_blocks = [], []
+    for w in widths:
+        if stage_widths and stage_widths[-1] == w:
+            stage_blocks[-1] += 1
+        else:
+            stage_widths.append(w)
+            stage_blocks.append(1)
+    bot_mul = arch["bot_mul"]
+    group_widths = []
+    for i, w in enumerate(stage_widths):
+        w_bot = int(w * bot_mul)
+        group_w = min(arch["group_w"], w_bot)
+        stage_widths[i] = int(round(w_bot / group_w) * group_w / bot_mul)
+        group_widths.append(group_w)
+    return stage_widths, stage_blocks, group_widths
+
+
+@BACKBONES.register_module()
+class RegNet(ResNet):
+    """RegNetX backbone with mmdet's state-dict keys (``conv1``, ``bn1``, ``layer1`` ...).
+
+    Args:
+        arch: A published name (``'regnetx_400mf'``, ``'regnetx_800mf'``, ``'regnetx_1.6gf'``,
+            ``'regnetx_3.2gf'``, ``'regnetx_4.0gf'``, ``'regnetx_6.4gf'``, ``'regnetx_8.0gf'``,
+            ``'regnetx_12gf'``) or a dict of the generating parameters ``w0, wa, wm, depth, group_w, bot_mul``.
+        in_channels: Input image channels.
+        stem_channels: Channels of the 3x3 stride-2 stem conv.
+        base_channels: Kept for config compatibility; the stage widths come from ``arch``.
+        strides, dilations, out_indices, style, frozen_stages, conv_cfg, norm_cfg, norm_eval, dcn,
+            stage_with_dcn, plugins, with_cp, zero_init_residual, pretrained, init_cfg: As in :class:`ResNet`.
+
+    Example:
+        >>> import torch
+        >>> model = RegNet('regnetx_400mf').eval()
+        >>> model.out_channels, model.out_strides
+        ((32, 64, 160, 384), (4, 8, 16, 32))
+        >>> [tuple(f.shape) for f in model(torch.rand(1, 3, 32, 32))]
+        [(1, 32, 8, 8), (1, 64, 4, 4), (1, 160, 2, 2), (1, 384, 1, 1)]
+    """
+
+    arch_settings: ClassVar[dict[str, dict[str, Any]]] = {  # type: ignore[assignment]
+        "regnetx_400mf": dict(w0=24, wa=24.48, wm=2.54, group_w=16, depth=22, bot_mul=1.0),
+        "regnetx_800mf": dict(w0=56, wa=35.73, wm=2.28, group_w=16, depth=16, bot_mul=1.0),
+        "regnetx_1.6gf": dict(w0=80, wa=34.01, wm=2.25, group_w=24, depth=18, bot_mul=1.0),
+        "regnetx_3.2gf": dict(w0=88, wa=26.31, wm=2.25, group_w=48, depth=25, bot_mul=1.0),
+        "regnetx_4.0gf": dict(w0=96, wa=38.65, wm=2.43, group_w=40, depth=23, bot_mul=1.0),
+        "regnetx_6.4gf": dict(w0=184, wa=60.83, wm=2.07, group_w=56, depth=17, bot_mul=1.0),
+        "regnetx_8.0gf": dict(w0=80, wa=49.56, wm=2.88, group_w=120, depth=23, bot_mul=1.0),
+        "regnetx_12gf": dict(w0=168, wa=73.36, wm=2.37, group_w=112, depth=19, bot_mul=1.0),
+    }
+    stem_stride: ClassVar[int] = 2
+
+    def __init__(
+        self,
+        arch: str | dict[str, Any],
+        in_channels: int = 3,
+        stem_channels: int = 32,
+        base_channels: int = 32,
+        strides: Sequence[int] = (2, 2, 2, 2),
+        dilations: Sequence[int] = (1, 1, 1, 1),
+        out_indices: Sequence[int] = (0, 1, 2, 3),
+        style: str = "pytorch",
+        deep_stem: bool = False,
+        avg_down: bool = False,
+        frozen_stages: int = -1,
+        conv_cfg: dict | None = None,
+        norm_cfg: dict | None = None,
+        norm_eval: bool = False,
+        dcn: dict | None = None,
+        stage_with_dcn: Sequence[bool] = (False, False, False, False),
+        plugins: list[dict] | None = None,
+        with_cp: bool = False,
+        zero_init_residual: bool = True,
+        pretrained: str | None = None,
+        init_cfg: dict | list[dict] | None = None,
+    ) -> None:
+        # ResNet.__init__ reads a depth table; RegNet derives its stages from ``arch`` instead,
+        # so it initialises the base module and builds the same attributes itself.
+        BaseModule.__init__(self, default_init_cfg(init_cfg, pretrained))
+        arch = self.resolve_arch(arch)
+        if deep_stem:
+            raise ValueError(f"deep_stem={deep_stem!r}: RegNet's stem is a single 3x3 conv")
+        stage_widths, stage_blocks, group_widths = regnet_stages(arch)
+        num_stages = len(stage_widths)
+        if len(strides) != num_stages or len(dilations) != num_stages:
+            raise ValueError(
+                f"strides={tuple(strides)!r}, dilations={tuple(dilations)!r}: arch has {num_stages} stages"
+            )
+        if not isinstance(frozen_stages, int) or not -1 <= frozen_stages <= num_stages:
+            raise ValueError(f"frozen_stages={frozen_stages!r}: expected an int in [-1, {num_stages}]")
+        if dcn is not None and len(stage_with_dcn) != num_stages:
+            raise ValueError(f"stage_with_dcn={tuple(stage_with_dcn)!r}: expected {num_stages} booleans")
+        self.arch = arch
+        self.stage_widths = stage_widths
+        self.group_widths = group_widths
+        self.depth = sum(stage_blocks)
+        self.stage_blocks = stage_blocks
+        self.stem_channels = stem_channels
+        self.base_channels = base_channels
+        self.num_stages = num_stages
+        self.strides = tuple(strides)
+        self.dilations = tuple(dilations)
+        self.out_indices = check_out_indices(out_indices, num_stages)
+        self.style = check_style(style)
+        self.deep_stem = False
+        self.avg_down = avg_down
+        self.frozen_stages = frozen_stages
+        self.conv_cfg = conv_cfg
+        self.norm_cfg = dict(type="BN", requires_grad=True) if norm_cfg is None else norm_cfg
+        self.norm_eval = norm_eval
+        self.with_cp = with_cp
+        self.zero_init_residual = zero_init_residual and init_cfg is None and pretrained is None
+        self.block = RegNetBottleneck
+
+        self._make_stem_layer(in_channels, stem_channels)
+        self.res_layers: list[str] = []
+        inplanes, stride, out_strides = stem_channels, self.stem_stride, []
+        for i, num_blocks in enumerate(stage_blocks):
+            width = stage_widths[i]
+            bottleneck_width = round(width * arch["bot_mul"])
+            res_layer = ResLayer(
+                RegNetBottleneck,
+                inplanes,
+                width,
+                num_blocks,
+                stride=self.strides[i],
+                dilation=self.dilations[i],
+                style=style,
+                avg_down=avg_down,
+                with_cp=with_cp,
+                conv_cfg=conv_cfg,
+                norm_cfg=self.norm_cfg,
+                dcn=dcn if stage_with_dcn[i] else None,
+                plugins=self.make_stage_plugins(plugins, i) if plugins else None,
+                groups=bottleneck_width // group_widths[i],
+                base_width=group_widths[i],
+                base_channels=width,
+            )
+            inplanes = width
+            self.add_module(f"layer{i + 1}", res_layer)
+            self.res_layers.append(f"layer{i + 1}")
+            stride *= self.strides[i]
+            out_strides.append(stride)
+        self.inplanes = self.feat_dim = stage_widths[-1]
+        self.out_channels = tuple(stage_widths[i] for i in self.out_indices)
+        self.out_strides = tuple(out_strides[i] for i in self.out_indices)
+        self._freeze_stages()
+
+    @classmethod
+    def resolve_arch(cls, arch: str | dict[str, Any]) -> dict[str, Any]:
+        """Turn a published name into its parameter dict; check a given dict has every parameter.
+
+        Example:
+            >>> RegNet.resolve_arch('regnetx_800mf')['group_w']
+            16
+        """
+        if isinstance(arch, str):
+            if arch not in cls.arch_settings:
+                raise ValueError(f"arch={arch!r}: expected one of {sorted(cls.arch_settings)} or a dict")
+            return dict(cls.arch_settings[arch])
+        if not isinstance(arch, dict):
+            raise TypeError(f"arch={arch!r}: expected a name such as 'regnetx_3.2gf' or a dict with keys {ARCH_KEYS}")
+        missing = [k for k in ARCH_KEYS if k not in arch]
+        if missing:
+            raise ValueError(f"arch={arch!r}: missing keys {missing}; expected all of {ARCH_KEYS}")
+        return dict(arch)
+
+    def _make_stem_layer(self, in_channels: int, stem_channels: int) -> None:
+        self.conv1 = build_conv_layer(
+            self.conv_cfg, in_channels, stem_channels, kernel_size=3, stride=2, padding=1, bias=False
+        )
+        self.norm1_name, norm1 = build_norm_layer(self.norm_cfg, stem_channels, postfix=1)
+        self.add_module(self.norm1_name, norm1)
+        self.relu = nn.ReLU(inplace=True)
+
+    def forward_stem(self, x: torch.Tensor) -> torch.Tensor:
+        """conv1, norm1, relu: no max-pool."""
+        return self.relu(self.norm1(self.conv1(x)))

@@ -1,0 +1,99 @@
+"""A ResNet stage: a shortcut projection followed by ``num_blocks`` residual blocks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch.nn as nn
+
+from cnn_layers import build_conv_layer, build_norm_layer
+
+
+def make_downsample(
+    inplanes: int,
+    out_channels: int,
+    stride: int,
+    *,
+    avg_down: bool = False,
+    conv_cfg: dict | None = None,
+    norm_cfg: dict | None = None,
+) -> nn.Sequential:
+    """Build the projection shortcut of the first block of a stage.
+
+    With ``avg_down`` the stride moves from the 1x1 conv to a preceding average pool (ResNet-D),
+    which keeps every input pixel in the shortcut. The pool is always present in that case so the
+    state-dict keys (``downsample.1``/``downsample.2``) do not depend on the stride.
+
+    Example:
+        >>> [type(m).__name__ for m in make_downsample(64, 256, 1)]
+        ['Conv2d', 'BatchNorm2d']
+        >>> type(make_downsample(256, 512, 2, avg_down=True)[0]).__name__
+        'AvgPool2d'
+    """
+    norm_cfg = dict(type="BN") if norm_cfg is None else norm_cfg
+    layers: list[nn.Module] = []
+    conv_stride = stride
+    if avg_down:
+        conv_stride = 1
+        layers.append(nn.AvgPool2d(kernel_size=stride, stride=stride, ceil_mode=True, count_include_pad=False))
+    layers.append(build_conv_layer(conv_cfg, inplanes, out_channels, kernel_size=1, stride=conv_stride, bias=False))
+    layers.append(build_norm_layer(norm_cfg, out_channels)[1])
+    return nn.Sequential(*layers)
+
+
+class ResLayer(nn.Sequential):
+    """A stage of residual blocks; the first block carries the stride and the shortcut projection.
+
+    Args:
+        block: The block class (``BasicBlock``, ``Bottleneck`` or a subclass); its ``expansion``
+            gives the output channels ``planes * expansion``.
+        inplanes: Input channels of the stage.
+        planes: Base channels of the blocks.
+        num_blocks: Number of blocks, at least 1.
+        stride: Stride of the first block.
+        avg_down: Downsample the shortcut with an average pool instead of a strided 1x1 conv.
+        conv_cfg: Config of the conv layers (``None`` means ``Conv2d``).
+        norm_cfg: Config of the norm layers.
+        downsample_first: Put the strided block first (ResNet) or last (hourglass networks).
+        **kwargs: Passed to every block (``dilation``, ``style``, ``with_cp``, ``dcn``, ``plugins`` ...).
+
+    Example:
+        >>> import torch
+        >>> from cnn_backbones import BasicBlock, ResLayer
+        >>> stage = ResLayer(BasicBlock, 64, 128, num_blocks=2, stride=2)
+        >>> stage(torch.rand(1, 64, 8, 8)).shape
+        torch.Size([1, 128, 4, 4])
+    """
+
+    def __init__(
+        self,
+        block: type[nn.Module],
+        inplanes: int,
+        planes: int,
+        num_blocks: int,
+        stride: int = 1,
+        avg_down: bool = False,
+        conv_cfg: dict | None = None,
+        norm_cfg: dict | None = None,
+        downsample_first: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        if not isinstance(num_blocks, int) or num_blocks < 1:
+            raise ValueError(f"num_blocks={num_blocks!r}: expected a positive int")
+        norm_cfg = dict(type="BN") if norm_cfg is None else norm_cfg
+        expansion = block.expansion  # type: ignore[attr-defined]
+        downsample = None
+        if stride != 1 or inplanes != planes * expansion:
+            downsample = make_downsample(
+                inplanes, planes * expansion, stride, avg_down=avg_down, conv_cfg=conv_cfg, norm_cfg=norm_cfg
+            )
+        common = dict(conv_cfg=conv_cfg, norm_cfg=norm_cfg, **kwargs)
+        layers = []
+        if downsample_first:
+            layers.append(block(inplanes=inplanes, planes=planes, stride=stride, downsample=downsample, **common))
+            inplanes = planes * expansion
+            layers.extend(block(inplanes=inplanes, planes=planes, stride=1, **common) for _ in range(1, num_blocks))
+        else:
+            layers.extend(block(inplanes=inplanes, planes=inplanes, stride=1, **common) for _ in range(num_blocks - 1))
+            layers.append(block(inplanes=inplanes, planes=planes, stride=stride, downsample=downsample, **common))
+        super().__init__(*layers)
