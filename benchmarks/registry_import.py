@@ -31,7 +31,8 @@ MODULES = ["cnn_registry", "mmengine.registry"]
 def measure(module: str, runs: int) -> dict[str, float]:
     times, loaded, torch = [], 0, False
     for _ in range(runs):
-        out = subprocess.run([sys.executable, "-c", PROBE.format(module=module)], capture_output=True, text=True, check=True)
+        probe = [sys.executable, "-c", PROBE.format(module=module)]
+        out = subprocess.run(probe, capture_output=True, text=True, check=True)
         ms, count, has_torch = out.stdout.split()
         times.append(float(ms))
         loaded, torch = int(count), has_torch == "True"
