@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import subprocess
@@ -114,6 +115,18 @@ def test_corrupt_cached_file_is_downloaded_again(hub, make_checkpoint):
     url = hub.add(f"/{name}", data)
     path = download(url)
     path.write_bytes(b"bit rot")
+    assert download(url).read_bytes() == data
+    assert hub.files[f"/{name}"].full_gets == 2
+
+
+def test_same_size_tampering_is_caught_despite_the_verification_stamp(hub, make_checkpoint):
+    data, name = make_checkpoint({"w": torch.ones(3)})
+    url = hub.add(f"/{name}", data)
+    path = download(url)
+    assert path.with_name(name + ".sha256").read_text().startswith(hashlib.sha256(data).hexdigest())
+    stat = path.stat()
+    path.write_bytes(bytes(len(data)))  # same size ...
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # ... and the same mtime
     assert download(url).read_bytes() == data
     assert hub.files[f"/{name}"].full_gets == 2
 

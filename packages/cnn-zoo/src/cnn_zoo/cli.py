@@ -22,7 +22,7 @@ from pathlib import Path
 from .cache_name import sha256_prefix
 from .catalog import CATALOG_NAMES, load_catalog, resolve
 from .checkpoint import read_checkpoint, revise_state_dict_keys, save_checkpoint, state_dict_from_checkpoint
-from .download import download, verify_file
+from .download import STAMP_SUFFIX, download, verify_file
 from .errors import ChecksumError
 from .home import cache_dir
 
@@ -75,7 +75,7 @@ def _verify(args: argparse.Namespace) -> int:
 def _cache_files(root: Path) -> list[Path]:
     if not root.is_dir():
         return []
-    return sorted(p for p in root.rglob("*") if p.is_file() and not p.name.endswith(".lock"))
+    return sorted(p for p in root.rglob("*") if p.is_file() and not p.name.endswith((".lock", STAMP_SUFFIX)))
 
 
 def _cache(args: argparse.Namespace) -> int:

@@ -27,6 +27,8 @@ from .home import cache_dir, is_offline
 
 _LOGGER = logging.getLogger("cnn_zoo")
 _CHUNK = 1 << 16
+#: Beside each verified file, ``<name>.sha256`` records its digest and the ``stat`` it had.
+STAMP_SUFFIX = ".sha256"
 _RETRYABLE = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
 
 
@@ -129,21 +131,51 @@ def download(
             part.unlink(missing_ok=True)
             raise
         os.replace(part, target)
+        _write_stamp(target, digest)
     if sha256_prefix(target.name) is None:
         _LOGGER.warning("%s has no SHA256 prefix in its name; the cached copy %s is unverified", url, target)
     return target
 
 
+def _stamp_path(target: Path) -> Path:
+    return target.with_name(target.name + STAMP_SUFFIX)
+
+
+def _signature(target: Path) -> str:
+    st = target.stat()
+    return f"{st.st_size} {st.st_mtime_ns} {st.st_ctime_ns} {st.st_ino}"
+
+
+def _write_stamp(target: Path, digest: str) -> None:
+    """Remember that ``target``, as it is now on disk, has SHA256 ``digest``."""
+    _stamp_path(target).write_text(f"{digest} {_signature(target)}\n")
+
+
 def _verified_or_none(target: Path, url: str) -> Path | None:
-    """``target`` if it exists and verifies; a corrupt cached copy is deleted."""
+    """``target`` if it exists and verifies; a corrupt cached copy is deleted.
+
+    The digest is recomputed only when the file changed (size, times or inode)
+    since it was last verified, so a cache hit on a large file costs a ``stat``.
+    """
     if not target.is_file():
         return None
+    expected = sha256_prefix(url.split("?")[0].rsplit("/", 1)[-1])
+    if expected is None:
+        return target
+    stamp = _stamp_path(target)
+    if stamp.is_file():
+        digest, _, signature = stamp.read_text().strip().partition(" ")
+        if signature == _signature(target) and digest.startswith(expected):
+            return target
     try:
-        verify_file(target, url)
+        digest = file_sha256(target)
+        verify_file(target, url, digest=digest)
     except ChecksumError as exc:
         _LOGGER.warning("cached %s failed verification (%s); downloading it again", target, exc)
         target.unlink(missing_ok=True)
+        stamp.unlink(missing_ok=True)
         return None
+    _write_stamp(target, digest)
     return target
 
 
