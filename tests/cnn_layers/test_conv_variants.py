@@ -116,3 +116,22 @@ def test_adaptive_padding_bad_input():
         Conv2dAdaptivePadding(1, 1, 3, padding=1)
     with pytest.raises(ValueError, match=r"expected a 4D \(N, C, H, W\) input, got shape \(1, 5, 5\)"):
         Conv2dAdaptivePadding(1, 1, 3)(torch.zeros(1, 5, 5))
+
+
+def test_conv_ws_and_aws_honour_padding_mode():
+    torch.manual_seed(0)
+    x = torch.randn(1, 2, 4, 4)
+    for cls in (ConvWS2d, ConvAWS2d):
+        reflecting = cls(2, 3, 3, padding=1, padding_mode="reflect")
+        unpadded = cls(2, 3, 3, padding=0)
+        unpadded.load_state_dict(reflecting.state_dict())
+        expected = unpadded(nn.functional.pad(x, (1, 1, 1, 1), mode="reflect"))
+        torch.testing.assert_close(reflecting(x), expected)
+        zero_padded = cls(2, 3, 3, padding=1)
+        zero_padded.load_state_dict(reflecting.state_dict())
+        assert not torch.allclose(zero_padded(x), expected)
+
+
+def test_adaptive_padding_rejects_other_padding_modes():
+    with pytest.raises(ValueError, match="padding_mode must be 'zeros'"):
+        Conv2dAdaptivePadding(1, 1, 3, padding_mode="reflect")

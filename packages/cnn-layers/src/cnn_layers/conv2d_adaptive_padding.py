@@ -28,7 +28,7 @@ class Conv2dAdaptivePadding(nn.Conv2d):
     """``nn.Conv2d`` that pads its input like TensorFlow's ``'SAME'``: output size ``ceil(input / stride)``.
 
     Same arguments as ``nn.Conv2d`` except ``padding``, which is computed per
-    input (and must be left at 0).
+    input (and must be left at 0), and ``padding_mode``, which must be ``'zeros'``.
 
     >>> conv = Conv2dAdaptivePadding(1, 1, 3, stride=2)
     >>> conv(torch.zeros(1, 1, 7, 6)).shape
@@ -45,7 +45,12 @@ class Conv2dAdaptivePadding(nn.Conv2d):
         dilation: int | tuple[int, int] = 1,
         groups: int = 1,
         bias: bool = True,
+        padding_mode: str = "zeros",
     ):
+        if padding_mode != "zeros":
+            raise ValueError(
+                f"Conv2dAdaptivePadding: padding_mode must be 'zeros' like TensorFlow, got {padding_mode!r}"
+            )
         if padding not in (0, (0, 0)):
             raise ValueError(
                 f"Conv2dAdaptivePadding: padding is computed from the input size and must be 0, got {padding!r}"

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from .registry import CONV_LAYERS
@@ -49,8 +48,9 @@ class ConvAWS2d(nn.Conv2d):
         dilation: int | tuple[int, int] = 1,
         groups: int = 1,
         bias: bool = True,
+        padding_mode: str = "zeros",
     ):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias)
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode)
         self.register_buffer("weight_gamma", torch.ones(out_channels, 1, 1, 1))
         self.register_buffer("weight_beta", torch.zeros(out_channels, 1, 1, 1))
 
@@ -60,7 +60,7 @@ class ConvAWS2d(nn.Conv2d):
         return self.weight_gamma * (self.weight - mean) / std + self.weight_beta
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.conv2d(x, self.adapted_weight(), self.bias, self.stride, self.padding, self.dilation, self.groups)
+        return self._conv_forward(x, self.adapted_weight(), self.bias)
 
     def _load_from_state_dict(
         self,

@@ -8,7 +8,6 @@ OpenMMLab. The parameters are a plain ``Conv2d``'s, so are the state-dict keys.
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from .registry import CONV_LAYERS
@@ -40,6 +39,7 @@ class ConvWS2d(nn.Conv2d):
         dilation: dilation.
         groups: groups.
         bias: add a learnt bias.
+        padding_mode: ``'zeros'``, ``'reflect'``, ``'replicate'`` or ``'circular'``, as in ``nn.Conv2d``.
         eps: added to each filter's standard deviation.
 
     >>> conv = ConvWS2d(2, 4, 3, padding=1)
@@ -59,11 +59,11 @@ class ConvWS2d(nn.Conv2d):
         dilation: int | tuple[int, int] = 1,
         groups: int = 1,
         bias: bool = True,
+        padding_mode: str = "zeros",
         eps: float = 1e-5,
     ):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias)
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode)
         self.eps = eps
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        weight = standardize_weight(self.weight, self.eps)
-        return F.conv2d(x, weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        return self._conv_forward(x, standardize_weight(self.weight, self.eps), self.bias)

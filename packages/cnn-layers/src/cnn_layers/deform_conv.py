@@ -53,6 +53,7 @@ class DeformConv2d(nn.Conv2d):
         groups: groups of the main convolution.
         deform_groups: groups of channels that share offsets; divides ``in_channels``.
         bias: add a learnt bias (OpenMMLab's DCN has none, the default).
+        padding_mode: only ``'zeros'``, what the deformable kernel implements.
 
     >>> CONV_LAYERS.get('DCN') is DeformConv2d
     True
@@ -73,8 +74,11 @@ class DeformConv2d(nn.Conv2d):
         groups: int = 1,
         deform_groups: int = 1,
         bias: bool = False,
+        padding_mode: str = "zeros",
     ):
         self._deform_conv2d = torchvision_deform_conv2d()
+        if padding_mode != "zeros":
+            raise ValueError(f"{type(self).__name__}: padding_mode must be 'zeros', got {padding_mode!r}")
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias)
         if isinstance(deform_groups, bool) or not isinstance(deform_groups, int) or deform_groups <= 0:
             raise ValueError(f"{type(self).__name__}: deform_groups must be a positive int, got {deform_groups!r}")
@@ -145,8 +149,11 @@ class ModulatedDeformConv2d(DeformConv2d):
         groups: int = 1,
         deform_groups: int = 1,
         bias: bool = True,
+        padding_mode: str = "zeros",
     ):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, deform_groups, bias)
+        super().__init__(
+            in_channels, out_channels, kernel_size, stride, padding, dilation, groups, deform_groups, bias, padding_mode
+        )
 
     def offset_and_mask(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         """The sampling offsets and the mask for ``x``."""
