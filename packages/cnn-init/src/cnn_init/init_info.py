@@ -12,6 +12,7 @@ through a sample of its values; both cost little even for large models.
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -44,20 +45,23 @@ class Fingerprint:
     def of(cls, param: torch.Tensor) -> Fingerprint:
         with torch.no_grad():
             flat = param.detach().reshape(-1)
-            if flat.numel() > SAMPLES:
-                index = torch.linspace(0, flat.numel() - 1, SAMPLES, device=flat.device).long()
-                sample = flat[index]
-            else:
-                sample = flat.clone()
+            sample = flat[_sample_index(flat.numel(), flat.device)] if flat.numel() > SAMPLES else flat.clone()
         return cls(param._version, param.data_ptr(), sample)
 
     def same_as(self, other: Fingerprint) -> bool:
-        return (
-            self.version == other.version
-            and self.address == other.address
-            and torch.equal(self.sample.isnan(), other.sample.isnan())
-            and torch.equal(self.sample.nan_to_num(), other.sample.nan_to_num())
+        if self.version != other.version or self.address != other.address:
+            return False
+        if torch.equal(self.sample, other.sample):
+            return True
+        return torch.equal(self.sample.isnan(), other.sample.isnan()) and torch.equal(
+            self.sample.nan_to_num(), other.sample.nan_to_num()
         )
+
+
+@functools.lru_cache(maxsize=256)
+def _sample_index(numel: int, device: torch.device) -> torch.Tensor:
+    """Up to :data:`SAMPLES` evenly spaced positions in a flat tensor of ``numel`` elements."""
+    return torch.linspace(0, numel - 1, SAMPLES, device=device).long()
 
 
 @dataclass

@@ -1,0 +1,80 @@
+"""How long cnn-init takes to initialise a ResNet-50, against plain ``torch.nn.init`` calls.
+
+The model is torchvision's ``resnet50`` (built once, without weights). The peer is
+the scheme torchvision applies in its constructor, written as direct
+``torch.nn.init`` calls: Kaiming normal (fan_out, ReLU) for every ``Conv2d``,
+ones and zeros for every norm layer. Ours applies the same scheme from an
+``init_cfg``, first with :func:`cnn_init.initialize`, then through
+``BaseModule.init_weights()``, which also records the init table.
+
+Run: ``python benchmarks/init_weights.py`` (needs torchvision; prints a markdown table).
+"""
+
+from __future__ import annotations
+
+import time
+
+import torch
+from torch import nn
+from torchvision.models import resnet50
+
+from cnn_init import Sequential, initialize
+
+INIT_CFG = [
+    dict(type="Kaiming", layer="Conv2d", mode="fan_out", nonlinearity="relu"),
+    dict(type="Constant", val=1, bias=0, layer=["_BatchNorm", "GroupNorm"]),
+]
+REPEATS = 9
+
+
+def torch_loop(model: nn.Module) -> None:
+    for m in model.modules():
+        if isinstance(m, nn.Conv2d):
+            nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+        elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm)):
+            nn.init.constant_(m.weight, 1)
+            nn.init.constant_(m.bias, 0)
+
+
+def ours_initialize(model: nn.Module) -> None:
+    initialize(model, INIT_CFG)
+
+
+def ours_init_weights(model: nn.Module) -> None:
+    Sequential(model, init_cfg=INIT_CFG).init_weights()
+
+
+def best_seconds(fns: list, model: nn.Module) -> list[float]:
+    """Best time of each function, the least disturbed by other load; they take turns so drift hits all alike."""
+    times: list[list[float]] = [[] for _ in fns]
+    for _ in range(REPEATS):
+        for fn, bucket in zip(fns, times, strict=True):
+            start = time.perf_counter()
+            fn(model)
+            bucket.append(time.perf_counter() - start)
+    return [min(bucket) for bucket in times]
+
+
+def main() -> None:
+    torch.manual_seed(0)
+    torch.set_num_threads(1)
+    model = resnet50()
+    params = sum(p.numel() for p in model.parameters())
+    names = [
+        "torch.nn.init loop (torchvision's scheme)",
+        "cnn_init.initialize(model, init_cfg)",
+        "BaseModule.init_weights() with init table",
+    ]
+    seconds = best_seconds([torch_loop, ours_initialize, ours_init_weights], model)
+    peer = seconds[0]
+    rows = list(zip(names, seconds, strict=True))
+    print(f"ResNet-50 ({params / 1e6:.1f} M parameters), best of {REPEATS} runs, 1 thread, ", end="")
+    print(f"torch {torch.__version__}\n")
+    print("| initialisation | time (ms) | ratio to torch loop |")
+    print("|---|---|---|")
+    for name, value in rows:
+        print(f"| {name} | {value * 1e3:.0f} | {value / peer:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
