@@ -58,8 +58,8 @@ def test_hash_mismatch_deletes_the_partial_and_names_both_digests(hub, tiny_mode
 
 
 def test_interrupted_transfer_resumes_with_range(hub, make_checkpoint):
-    data, name = make_checkpoint({"w": torch.arange(50_000, dtype=torch.float32)})
-    url = hub.add(f"/{name}", data, drop_after=70_000, drops=1)
+    data, name = make_checkpoint({"w": torch.arange(700_000, dtype=torch.float32)})  # 2.8 MB
+    url = hub.add(f"/{name}", data, drop_after=1_500_000, drops=1)
     path = download(url, backoff=0.01)
     assert path.read_bytes() == data
     served = hub.files[f"/{name}"]
@@ -67,7 +67,7 @@ def test_interrupted_transfer_resumes_with_range(hub, make_checkpoint):
     # The resume asks for the rest only: it starts after what the first transfer kept.
     assert len(served.range_gets) == 1
     start = int(served.range_gets[0].removeprefix("bytes=").rstrip("-"))
-    assert 0 < start <= 70_000
+    assert 0 < start <= 1_500_000
 
 
 def test_server_without_range_support_restarts_from_zero(hub, make_checkpoint):

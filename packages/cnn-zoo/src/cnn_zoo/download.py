@@ -13,7 +13,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import queue
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import IO, Any
@@ -26,7 +28,7 @@ from .errors import ChecksumError, DownloadError, OfflineError
 from .home import cache_dir, is_offline
 
 _LOGGER = logging.getLogger("cnn_zoo")
-_CHUNK = 1 << 16
+_CHUNK = 1 << 20
 #: Beside each verified file, ``<name>.sha256`` records its digest and the ``stat`` it had.
 STAMP_SUFFIX = ".sha256"
 _RETRYABLE = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
@@ -124,14 +126,17 @@ def download(
         if cached is not None:
             return cached
         part = target.with_name(target.name + ".part")
-        digest = _fetch(url, part, show=show, timeout=timeout, retries=retries, backoff=backoff)
-        try:
-            verify_file(part, url, digest=digest)
-        except ChecksumError:
-            part.unlink(missing_ok=True)
-            raise
+        verified = sha256_prefix(target.name) is not None
+        digest = _fetch(url, part, verified, show=show, timeout=timeout, retries=retries, backoff=backoff)
+        if verified:
+            try:
+                verify_file(part, url, digest=digest)
+            except ChecksumError:
+                part.unlink(missing_ok=True)
+                raise
         os.replace(part, target)
-        _write_stamp(target, digest)
+        if digest is not None:
+            _write_stamp(target, digest)
     if sha256_prefix(target.name) is None:
         _LOGGER.warning("%s has no SHA256 prefix in its name; the cached copy %s is unverified", url, target)
     return target
@@ -179,29 +184,33 @@ def _verified_or_none(target: Path, url: str) -> Path | None:
     return target
 
 
-def _fetch(url: str, part: Path, *, show: bool, timeout: tuple[float, float], retries: int, backoff: float) -> str:
-    """Fetch ``url`` into ``part``, resuming from what ``part`` already holds; return its SHA256."""
+def _fetch(
+    url: str, part: Path, hashed: bool, *, show: bool, timeout: tuple[float, float], retries: int, backoff: float
+) -> str | None:
+    """Fetch ``url`` into ``part``, resuming from what ``part`` already holds; return its SHA256 if ``hashed``."""
     last_error: Exception | None = None
     with requests.Session() as session:
         for attempt in range(retries + 1):
             if attempt:
                 time.sleep(backoff * 2 ** (attempt - 1))
             try:
-                return _fetch_once(session, url, part, show=show, timeout=timeout)
+                return _fetch_once(session, url, part, hashed, show=show, timeout=timeout)
             except (*_RETRYABLE, _RetryableStatusError) as exc:
                 last_error = exc
                 _LOGGER.info("download of %s failed (%s); attempt %d of %d", url, exc, attempt + 1, retries + 1)
     raise DownloadError(f"could not download {url} after {retries + 1} attempts: {last_error}") from last_error
 
 
-def _fetch_once(session: requests.Session, url: str, part: Path, *, show: bool, timeout: tuple[float, float]) -> str:
+def _fetch_once(
+    session: requests.Session, url: str, part: Path, hashed: bool, *, show: bool, timeout: tuple[float, float]
+) -> str | None:
     have = part.stat().st_size if part.is_file() else 0
     headers = {"Range": f"bytes={have}-"} if have else {}
     with session.get(url, stream=True, timeout=timeout, headers=headers) as response:
         if response.status_code == 416 and have:
             # The server has no bytes past what we hold: the partial file is complete,
             # unless it is larger than the file, which verification will catch.
-            return file_sha256(part)
+            return file_sha256(part) if hashed else None
         if response.status_code >= 500:
             raise _RetryableStatusError(f"HTTP {response.status_code} {response.reason}")
         if response.status_code >= 400:
@@ -210,14 +219,14 @@ def _fetch_once(session: requests.Session, url: str, part: Path, *, show: bool, 
         start = have if resumed else 0
         length = response.headers.get("Content-Length")
         total = start + int(length) if length is not None and length.isdigit() else None
-        digest = _hash_of_prefix(part, start)
+        digest = _hash_of_prefix(part, start) if hashed else None
         with open(part, "r+b" if resumed else "wb") as out:
             out.seek(start)
             out.truncate()
             received = _copy(response, out, digest, total=total, start=start, show=show, name=part.name[:-5])
         if length is not None and length.isdigit() and received < int(length):
             raise requests.exceptions.ChunkedEncodingError(f"connection closed after {received} of {length} bytes")
-    return digest.hexdigest()
+    return digest.hexdigest() if digest is not None else None
 
 
 def _hash_of_prefix(path: Path, size: int) -> Any:
@@ -240,14 +249,44 @@ def _copy(
 
         bar = tqdm(total=total, initial=start, unit="B", unit_scale=True, unit_divisor=1024, desc=name)
     received = 0
+    hasher = _BackgroundHasher(digest) if digest is not None else None
     try:
         for chunk in response.iter_content(chunk_size=_CHUNK):
             out.write(chunk)
-            digest.update(chunk)
+            if hasher is not None:
+                hasher.update(chunk)
             received += len(chunk)
             if bar is not None:
                 bar.update(len(chunk))
     finally:
+        if hasher is not None:
+            hasher.finish()
         if bar is not None:
             bar.close()
     return received
+
+
+class _BackgroundHasher:
+    """Feeds chunks to a hash object in a second thread, so hashing overlaps receiving.
+
+    ``hashlib`` releases the GIL on large buffers, so the digest costs little
+    wall time on a machine with a spare core.
+    """
+
+    def __init__(self, digest: Any, depth: int = 16) -> None:
+        self._digest = digest
+        self._chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=depth)
+        self._thread = threading.Thread(target=self._run, name="cnn-zoo-sha256", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (chunk := self._chunks.get()) is not None:
+            self._digest.update(chunk)
+
+    def update(self, chunk: bytes) -> None:
+        self._chunks.put(chunk)
+
+    def finish(self) -> None:
+        """Wait until every chunk given so far is hashed."""
+        self._chunks.put(None)
+        self._thread.join()
