@@ -13,6 +13,8 @@ uses this on the fly (differentiably) with ``efficient_conv_bn_eval=True``;
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
@@ -56,7 +58,7 @@ def supports_folding(conv: nn.Module, norm: nn.Module | None) -> bool:
     )
 
 
-def folded_weight_and_bias(conv: nn.Module, bn: _BatchNorm) -> tuple[torch.Tensor, torch.Tensor]:
+def folded_weight_and_bias(conv: Any, bn: _BatchNorm) -> tuple[torch.Tensor, torch.Tensor]:
     """The weight and bias of one convolution equal to ``conv`` then ``bn`` in eval mode.
 
     Differentiable in ``conv.weight``, ``conv.bias``, ``bn.weight`` and ``bn.bias``.
@@ -80,7 +82,7 @@ def folded_weight_and_bias(conv: nn.Module, bn: _BatchNorm) -> tuple[torch.Tenso
     return weight, bias
 
 
-def conv_bn_eval_forward(conv: nn.Module, bn: _BatchNorm, x: torch.Tensor) -> torch.Tensor:
+def conv_bn_eval_forward(conv: Any, bn: _BatchNorm, x: torch.Tensor) -> torch.Tensor:
     """``bn(conv(x))`` for a BatchNorm in eval mode, computed as one convolution.
 
     >>> conv, bn = nn.Conv2d(2, 3, 3), nn.BatchNorm2d(3).eval()
@@ -89,4 +91,5 @@ def conv_bn_eval_forward(conv: nn.Module, bn: _BatchNorm, x: torch.Tensor) -> to
     True
     """
     weight, bias = folded_weight_and_bias(conv, bn)
-    return conv._conv_forward(x, weight, bias)
+    out: torch.Tensor = conv._conv_forward(x, weight, bias)
+    return out

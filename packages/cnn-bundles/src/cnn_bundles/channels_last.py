@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import torch
 from torch import nn
@@ -27,13 +27,13 @@ def tensors_to_channels_last(inputs: T) -> T:
     """
     if isinstance(inputs, torch.Tensor):
         memory_format = memory_format_for(inputs)
-        return inputs if memory_format is None else inputs.contiguous(memory_format=memory_format)  # type: ignore[return-value]
+        return inputs if memory_format is None else cast(T, inputs.contiguous(memory_format=memory_format))
     if isinstance(inputs, Mapping):
         return type(inputs)({k: tensors_to_channels_last(v) for k, v in inputs.items()})  # type: ignore[call-arg]
     if isinstance(inputs, tuple) and hasattr(inputs, "_fields"):  # a namedtuple
         return type(inputs)(*(tensors_to_channels_last(v) for v in inputs))
     if isinstance(inputs, (list, tuple)):
-        return type(inputs)(tensors_to_channels_last(v) for v in inputs)  # type: ignore[call-arg]
+        return type(inputs)(tensors_to_channels_last(v) for v in inputs)
     return inputs
 
 
@@ -64,6 +64,7 @@ def to_channels_last(model: nn.Module, inputs: T | None = None) -> Any:
     for module in model.modules():
         for tensors in (module._parameters, module._buffers):
             for tensor in tensors.values():
-                if tensor is not None and memory_format_for(tensor) is not None:
-                    tensor.data = tensor.data.contiguous(memory_format=memory_format_for(tensor))
+                memory_format = None if tensor is None else memory_format_for(tensor)
+                if tensor is not None and memory_format is not None:
+                    tensor.data = tensor.data.contiguous(memory_format=memory_format)
     return model if inputs is None else (model, tensors_to_channels_last(inputs))

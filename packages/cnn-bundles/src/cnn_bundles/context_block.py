@@ -104,9 +104,10 @@ class ContextBlock(BaseModule):
     def spatial_pool(self, x: torch.Tensor) -> torch.Tensor:
         """The context ``[N, C, 1, 1]``: attention-weighted or plain mean over positions."""
         if self.pooling_type == "avg":
-            return self.avg_pool(x)
+            pooled: torch.Tensor = self.avg_pool(x)
+            return pooled
         n, c = x.shape[:2]
-        weights = self.softmax(self.conv_mask(x).reshape(n, 1, -1))  # [N, 1, HW]
+        weights: torch.Tensor = self.softmax(self.conv_mask(x).reshape(n, 1, -1))  # [N, 1, HW]
         return torch.matmul(x.reshape(n, c, -1), weights.transpose(1, 2)).reshape(n, c, 1, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

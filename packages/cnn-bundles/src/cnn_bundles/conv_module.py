@@ -214,10 +214,14 @@ class ConvModule(BaseModule):
                     and isinstance(self.norm, _BatchNorm)  # fuse_conv_bn may have replaced it
                     and not self.norm.training
                 )
-                x = conv_bn_eval_forward(self.conv, self.norm, x) if fold_next_norm else self.conv(x)
+                x = (
+                    conv_bn_eval_forward(self.conv, getattr(self, str(self.norm_name)), x)
+                    if fold_next_norm
+                    else self.conv(x)
+                )
             elif layer == "norm":
                 if norm and self.norm_name is not None and not fold_next_norm:
-                    x = self.norm(x)
+                    x = getattr(self, self.norm_name)(x)
             elif activate and self.with_activation:
                 x = self.activate(x)
         return x

@@ -65,7 +65,7 @@ class DepthwiseSeparableConvModule(BaseModule):
                 f"DepthwiseSeparableConvModule: groups={kwargs['groups']!r} is not accepted: "
                 f"the depthwise conv always has groups=in_channels ({in_channels})"
             )
-        chosen = {}
+        chosen: dict[str, Any] = {}
         for name, value, shared in (
             ("dw_norm_cfg", dw_norm_cfg, norm_cfg),
             ("dw_act_cfg", dw_act_cfg, act_cfg),
@@ -94,4 +94,5 @@ class DepthwiseSeparableConvModule(BaseModule):
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.pointwise_conv(self.depthwise_conv(x))
+        out: torch.Tensor = self.pointwise_conv(self.depthwise_conv(x))
+        return out

@@ -112,7 +112,7 @@ class GeneralizedAttention(BaseModule):
         self.q_downsample = nn.AvgPool2d(kernel_size=1, stride=q_stride) if q_stride > 1 else None
         self.kv_downsample = nn.AvgPool2d(kernel_size=1, stride=kv_stride) if kv_stride > 1 else None
         # mmcv stored a fixed-size mask as a parameter; the mask is computed per input here.
-        self._register_load_state_dict_pre_hook(drop_local_constraint_map)
+        self.register_load_state_dict_pre_hook(drop_local_constraint_map)  # type: ignore[no-untyped-call, unused-ignore]
         self.default_init()
 
     def default_init(self) -> None:
@@ -147,7 +147,7 @@ class GeneralizedAttention(BaseModule):
 
     def offset_features(self, fc: nn.Linear, num_q: int, num_kv: int, like: torch.Tensor) -> torch.Tensor:
         """Per-head offset features ``r`` along one axis: ``[heads, dim, num_q, num_kv]``."""
-        features = fc(self.offset_embedding(num_q, num_kv, like)) / math.sqrt(2)
+        features: torch.Tensor = fc(self.offset_embedding(num_q, num_kv, like)) / math.sqrt(2)
         return features.reshape(num_q, num_kv, self.num_heads, self.qk_embed_dim).permute(2, 3, 0, 1)
 
     def local_mask(self, h: int, w: int, h_kv: int, w_kv: int, device: torch.device) -> torch.Tensor:
@@ -199,9 +199,10 @@ class GeneralizedAttention(BaseModule):
         out = self.proj_conv(out)
         if self.q_downsample is not None:
             out = F.interpolate(out, size=x.shape[2:], mode="bilinear", align_corners=False)
-        return self.gamma * out + x
+        result: torch.Tensor = self.gamma * out + x
+        return result
 
 
-def drop_local_constraint_map(state_dict: dict[str, Any], prefix: str, *args: Any) -> None:
+def drop_local_constraint_map(module: nn.Module, state_dict: dict[str, Any], prefix: str, *args: Any) -> None:
     """Accept mmcv checkpoints, which carry the fixed-size mask as ``local_constraint_map``."""
     state_dict.pop(prefix + "local_constraint_map", None)

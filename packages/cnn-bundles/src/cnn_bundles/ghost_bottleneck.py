@@ -118,4 +118,5 @@ class GhostBottleneck(BaseModule):
             out = self.conv_dw(out)
         if self.se is not None:
             out = self.se(out)
-        return self.ghost2(out) + self.shortcut(x)
+        result: torch.Tensor = self.ghost2(out) + self.shortcut(x)
+        return result

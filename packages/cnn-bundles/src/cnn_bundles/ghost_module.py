@@ -60,12 +60,25 @@ class GhostModule(BaseModule):
         self.out_channels = out_channels
         primary_channels = math.ceil(out_channels / ratio)
         cheap_channels = primary_channels * (ratio - 1)
-        common = {"conv_cfg": conv_cfg, "norm_cfg": norm_cfg, "act_cfg": act_cfg}
         self.primary_conv = ConvModule(
-            in_channels, primary_channels, kernel_size, stride=stride, padding=kernel_size // 2, **common
+            in_channels,
+            primary_channels,
+            kernel_size,
+            stride=stride,
+            padding=kernel_size // 2,
+            conv_cfg=conv_cfg,
+            norm_cfg=norm_cfg,
+            act_cfg=act_cfg,
         )
         self.cheap_operation = ConvModule(
-            primary_channels, cheap_channels, dw_size, padding=dw_size // 2, groups=primary_channels, **common
+            primary_channels,
+            cheap_channels,
+            dw_size,
+            padding=dw_size // 2,
+            groups=primary_channels,
+            conv_cfg=conv_cfg,
+            norm_cfg=norm_cfg,
+            act_cfg=act_cfg,
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -128,7 +128,8 @@ class NonLocalNd(BaseModule):
                 ],
                 dim=1,
             )
-            return self.concat_project(pairs).squeeze(1) / keys
+            relations: torch.Tensor = self.concat_project(pairs)
+            return relations.squeeze(1) / keys
         logits = torch.matmul(theta_x, phi_x)
         if self.mode == "dot_product":
             return logits / logits.shape[-1]
@@ -147,7 +148,8 @@ class NonLocalNd(BaseModule):
             phi_x = self.phi(x).reshape(n, self.inter_channels, -1)
         y = torch.matmul(self.pairwise_weight(theta_x, phi_x), g_x)  # [N, queries, C']
         y = y.transpose(1, 2).reshape(n, self.inter_channels, *x.shape[2:])
-        return x + self.conv_out(y)
+        out: torch.Tensor = x + self.conv_out(y)
+        return out
 
 
 @PLUGIN_LAYERS.register_module()

@@ -64,4 +64,5 @@ class SELayer(BaseModule):
         self.conv2 = ConvModule(squeeze_channels, channels, 1, conv_cfg=conv_cfg, act_cfg=act_cfg[1])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x * self.conv2(self.conv1(self.global_avgpool(x)))
+        gate: torch.Tensor = self.conv2(self.conv1(self.global_avgpool(x)))
+        return x * gate

@@ -1,0 +1,148 @@
+"""Inference helpers of cnn-bundles: eager vs fused vs fused + channels-last, against the torch/torchvision peer.
+
+Run with torchvision installed (and cnn-backbones for the ResNet-50 rows):
+
+    python benchmarks/bundles_inference.py [--rounds 25] [--batch 2] [--size 56] [--resnet-size 160] [--threads 1]
+
+Every model is timed in the same run, in interleaved rounds (one call of each
+model per round) so that load from other processes hits all of them alike;
+the table gives the median and the fastest time per call, and the ratio of
+the fastest to the peer's fastest eager call (below 1 is faster): on a shared
+machine the fastest call is the one least disturbed by other processes.
+Outputs are checked against the peer's before timing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import platform
+import statistics
+import time
+from collections.abc import Callable
+
+import torch
+from torch import nn
+
+from cnn_bundles import ConvModule, fuse_conv_bn, to_channels_last
+
+
+def conv_module_stack(depth: int = 6, channels: int = 64, **kwargs: object) -> nn.Sequential:
+    """The bundle under test: conv 3x3 + BN + ReLU blocks."""
+    return nn.Sequential(
+        ConvModule(3, channels, 3, padding=1, norm_cfg=dict(type="BN"), **kwargs),
+        *[ConvModule(channels, channels, 3, padding=1, norm_cfg=dict(type="BN"), **kwargs) for _ in range(depth - 1)],
+    )
+
+
+def plain_stack(depth: int = 6, channels: int = 64) -> nn.Sequential:
+    """The peer: the same layers written with torch.nn alone."""
+    layers: list[nn.Module] = []
+    for i in range(depth):
+        layers += [nn.Conv2d(3 if i == 0 else channels, channels, 3, padding=1, bias=False), nn.BatchNorm2d(channels)]
+        layers.append(nn.ReLU(inplace=True))
+    return nn.Sequential(*layers)
+
+
+def randomize_bn(model: nn.Module) -> nn.Module:
+    generator = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.running_mean.copy_(torch.randn(m.num_features, generator=generator) * 0.1)
+                m.running_var.copy_(torch.rand(m.num_features, generator=generator) + 0.5)
+    return model.eval()
+
+
+def variants(ours: nn.Module, peer: nn.Module, x: torch.Tensor) -> dict[str, Callable[[], torch.Tensor]]:
+    """The calls to time; every one must compute the peer's function."""
+    fused = fuse_conv_bn(copy.deepcopy(ours))
+    fused_cl, x_cl = to_channels_last(fuse_conv_bn(copy.deepcopy(ours)), x.clone())
+    peer_cl, _ = to_channels_last(fuse_conv_bn(copy.deepcopy(peer)), x.clone())
+    return {
+        "peer eager": lambda: peer(x),
+        "ours eager": lambda: ours(x),
+        "ours fused": lambda: fused(x),
+        "ours fused + channels-last": lambda: fused_cl(x_cl),
+        "peer fused + channels-last": lambda: peer_cl(x_cl),
+    }
+
+
+def time_interleaved(calls: dict[str, Callable[[], torch.Tensor]], rounds: int) -> dict[str, list[float]]:
+    times: dict[str, list[float]] = {name: [] for name in calls}
+    with torch.inference_mode():
+        reference = calls["peer eager"]()
+        for name, call in calls.items():
+            out = call()  # also the warm-up
+            out = out[-1] if isinstance(out, (tuple, list)) else out
+            ref = reference[-1] if isinstance(reference, (tuple, list)) else reference
+            scale = ref.abs().max().item()
+            if not torch.allclose(out, ref, rtol=1e-4, atol=1e-5 * scale):
+                raise AssertionError(f"{name}: output differs from the peer's by {(out - ref).abs().max().item()}")
+        for _ in range(rounds):
+            for name, call in calls.items():
+                start = time.perf_counter()
+                call()
+                times[name].append(time.perf_counter() - start)
+    return {name: [seconds * 1000 for seconds in t] for name, t in times.items()}
+
+
+def table(title: str, times: dict[str, list[float]]) -> str:
+    base = min(times["peer eager"])
+    rows = [f"| {title} | median (ms) | fastest (ms) | fastest × peer eager |", "|---|---:|---:|---:|"]
+    rows += [
+        f"| {name} | {statistics.median(t):.1f} | {min(t):.1f} | {min(t) / base:.2f} |" for name, t in times.items()
+    ]
+    return "\n".join(rows)
+
+
+def copy_weights(ours: nn.Module, peer: nn.Module) -> None:
+    """Give the peer our parameters and buffers (same layers, same order)."""
+    ours_tensors = list(ours.state_dict().values())
+    peer_state = peer.state_dict()
+    if len(ours_tensors) != len(peer_state):
+        raise RuntimeError(f"{len(ours_tensors)} tensors in ours, {len(peer_state)} in the peer")
+    peer.load_state_dict(dict(zip(peer_state, ours_tensors, strict=True)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=25, help="timed calls of each model")
+    parser.add_argument("--batch", type=int, default=2, help="batch of the ConvModule stack")
+    parser.add_argument("--size", type=int, default=56, help="input size of the ConvModule stack")
+    parser.add_argument("--resnet-size", type=int, default=160, help="input size of ResNet-50 (batch 1)")
+    parser.add_argument("--threads", type=int, default=1, help="intra-op threads (1 is steadiest on a shared machine)")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    print(
+        f"torch {torch.__version__}, {torch.get_num_threads()} threads, Python {platform.python_version()}, "
+        f"{args.rounds} interleaved rounds\n"
+    )
+
+    ours = randomize_bn(conv_module_stack())
+    peer = plain_stack().eval()
+    copy_weights(ours, peer)
+    x = torch.randn(args.batch, 3, args.size, args.size)
+    title = f"6 × ConvModule(64, 3x3, BN, ReLU), {args.batch}×3×{args.size}×{args.size}"
+    print(table(title, time_interleaved(variants(ours, peer, x), args.rounds)))
+    print()
+
+    try:
+        import torchvision
+
+        from cnn_backbones import ResNet
+    except ImportError as exc:
+        print(f"ResNet-50 rows skipped: they need torchvision and cnn-backbones ({exc})")
+        return
+    ours = randomize_bn(ResNet(depth=50, out_indices=(3,)))
+    tv = torchvision.models.resnet50(weights=None)
+    peer = nn.Sequential(*list(tv.children())[:-2]).eval()  # the same function: no pooling, no classifier
+    peer.load_state_dict(dict(zip(peer.state_dict(), ours.state_dict().values(), strict=True)))
+    x = torch.randn(1, 3, args.resnet_size, args.resnet_size)
+    title = f"ResNet-50 features, 1×3×{args.resnet_size}×{args.resnet_size} (peer: torchvision)"
+    print(table(title, time_interleaved(variants(ours, peer, x), args.rounds)))
+
+
+if __name__ == "__main__":
+    main()
