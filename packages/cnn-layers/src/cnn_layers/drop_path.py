@@ -21,7 +21,7 @@ def drop_path(x: torch.Tensor, drop_prob: float = 0.0, training: bool = False) -
         return x
     keep_prob = 1.0 - drop_prob
     mask = x.new_empty((x.size(0),) + (1,) * (x.dim() - 1)).bernoulli_(keep_prob)
-    return x * mask / keep_prob
+    return x * mask.div_(keep_prob)  # scale the small mask, not the full tensor
 
 
 @DROPOUT_LAYERS.register_module()
