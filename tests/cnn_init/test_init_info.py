@@ -164,3 +164,19 @@ def test_nan_parameters_left_alone_are_not_credited():
     model = Empty()
     model.init_weights()
     assert model.init_info()["fc.weight"].startswith("not changed by init_weights")
+
+
+def test_deep_copies_and_pickles_keep_the_table(net_factory, tmp_path):
+    import copy
+    import pickle
+
+    net = net_factory(init_cfg=dict(type="Constant", val=2, layer="Linear"))
+    net.init_weights()
+    expected = dict(net.init_info())
+    assert dict(copy.deepcopy(net).init_info()) == expected
+    assert dict(copy.deepcopy(net.block).init_info()) == dict(net.block.init_info())
+    path = tmp_path / "net.pkl"
+    path.write_bytes(pickle.dumps(net))
+    restored = pickle.loads(path.read_bytes())
+    assert dict(restored.init_info()) == expected
+    assert restored.is_init

@@ -7,7 +7,7 @@ import functools
 import logging
 import warnings
 from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from torch import nn
 
@@ -34,7 +34,7 @@ def _tracked(method: F) -> F:
                 stacklevel=2,
             )
             return None
-        self._init_running = True
+        self.__dict__["_init_running"] = True
         # BaseModule's own pass changes parameters only in steps it records itself;
         # an override's own writes need a step around the whole call.
         overridden = type(self).init_weights is not BaseModule.init_weights
@@ -46,8 +46,8 @@ def _tracked(method: F) -> F:
                 else:
                     result = method(self, *args, **kwargs)
         finally:
-            self._init_running = False
-        self._is_init = True
+            self.__dict__["_init_running"] = False
+        self.__dict__["_is_init"] = True
         if outermost:
             self._publish(recorder)
         return result
@@ -130,7 +130,7 @@ class BaseModule(nn.Module):
                     child.init_weights()  # records its own steps
                 continue
             with record_step(f"{type(child).__name__}.init_weights()", child):
-                child.init_weights()
+                cast(Any, child).init_weights()
         if pretrained:
             initialize(self, pretrained)
 

@@ -50,7 +50,7 @@ def build_initializer(cfg: Mapping[str, Any], registry: Registry = INITIALIZERS)
     if not isinstance(registry, Registry):
         raise TypeError(f"registry must be a cnn_registry.Registry, got {type(registry).__name__}: {registry!r}")
     try:
-        initializer = registry.build(cfg)
+        initializer: Callable[[nn.Module], Any] = registry.build(cfg)
     except UnknownTypeError as exc:
         if not is_pretrained_cfg(cfg):
             raise

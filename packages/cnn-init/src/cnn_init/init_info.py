@@ -77,6 +77,11 @@ class InitRecorder:
     def __init__(self) -> None:
         self._records: dict[int, _Record] = {}
 
+    def __setstate__(self, state: dict[str, object]) -> None:
+        # copy.deepcopy and pickle give the parameters new identities: re-key by them.
+        self.__dict__.update(state)
+        self._records = {id(record.param): record for record in self._records.values()}
+
     def description(self, param: torch.Tensor) -> str | None:
         """The step that set ``param`` last, or ``None`` if none did."""
         record = self._records.get(id(param))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from torch import nn
 
@@ -68,10 +68,9 @@ def kaiming_init(
     check_choice(distribution, "distribution", "kaiming_init", DISTRIBUTIONS)
     weight = matrix_weight_of(module, "kaiming_init")
     if weight is not None:
-        if distribution == "uniform":
-            nn.init.kaiming_uniform_(weight, a=a, mode=mode, nonlinearity=nonlinearity)
-        else:
-            nn.init.kaiming_normal_(weight, a=a, mode=mode, nonlinearity=nonlinearity)
+        # both names were checked above against the values torch's Literal types allow
+        fill = nn.init.kaiming_uniform_ if distribution == "uniform" else nn.init.kaiming_normal_
+        fill(weight, a=a, mode=cast(Any, mode), nonlinearity=cast(Any, nonlinearity))
     fill_bias(module, bias)
 
 

@@ -24,13 +24,13 @@ def check_number(value: Any, name: str, func: str, *, minimum: float | None = No
     """``value`` as a float, after checking that it is a finite real number (``>= minimum``, or ``>`` if strict)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"{func}: {name} must be a real number, got {type(value).__name__}: {value!r}")
-    value = float(value)
-    if not math.isfinite(value):
+    number = float(value)
+    if not math.isfinite(number):
         raise ValueError(f"{func}: {name} must be finite, got {value!r}")
-    if minimum is not None and (value < minimum or (strict and value == minimum)):
+    if minimum is not None and (number < minimum or (strict and number == minimum)):
         relation = ">" if strict else ">="
         raise ValueError(f"{func}: {name} must be {relation} {minimum:g}, got {value!r}")
-    return value
+    return number
 
 
 def check_choice(value: Any, name: str, func: str, choices: Collection[str]) -> str:
