@@ -40,6 +40,15 @@ def test_resolve_and_unknown_name(capsys):
     assert "cnn-zoo resolve: error: 'open-mmlab://nope'" in err
 
 
+def test_download_of_other_schemes_and_missing_catalog_files(capsys, zoo_home):
+    code, _, err = run(capsys, "download", "hf://org/repo/w.pth")
+    assert code == 1 and "hf:// reference" in err
+    zoo_home.mkdir()
+    (zoo_home / "open-mmlab.json").write_text('{"mine": "weights/mine.pth"}')
+    code, _, err = run(capsys, "download", "open-mmlab://mine")
+    assert code == 1 and f"{zoo_home / 'weights' / 'mine.pth'}, which does not exist" in err
+
+
 def test_download_verify_and_cache(capsys, hub, make_checkpoint, tmp_path):
     data, name = make_checkpoint({"w": torch.ones(2)})
     url = hub.add(f"/{name}", data)

@@ -171,6 +171,7 @@ def save_checkpoint(
     """
     if isinstance(model_or_state_dict, (nn.parallel.DistributedDataParallel, nn.DataParallel)):
         model_or_state_dict = model_or_state_dict.module
+    state_dict: Mapping[str, Any]
     if isinstance(model_or_state_dict, nn.Module):
         state_dict = model_or_state_dict.state_dict()
     elif isinstance(model_or_state_dict, Mapping):

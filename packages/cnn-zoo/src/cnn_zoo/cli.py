@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .cache_name import sha256_prefix
-from .catalog import CATALOG_NAMES, load_catalog, resolve
+from .catalog import CATALOG_NAMES, load_catalog, resolve, split_scheme
 from .checkpoint import read_checkpoint, revise_state_dict_keys, save_checkpoint, state_dict_from_checkpoint
 from .download import STAMP_SUFFIX, download, verify_file
 from .errors import ChecksumError
@@ -44,7 +44,15 @@ def _resolve(args: argparse.Namespace) -> int:
 
 def _download(args: argparse.Namespace) -> int:
     target = resolve(args.name)
-    if not target.startswith(("http://", "https://")):
+    scheme, _ = split_scheme(target)
+    if scheme and scheme not in ("http", "https"):
+        print(
+            f"cnn-zoo download: error: {args.name} is a {scheme}:// reference; download takes catalog names and "
+            f"http(s) URLs ({scheme}:// files are fetched by their loader when loaded)",
+            file=sys.stderr,
+        )
+        return 1
+    if not scheme:
         if not Path(target).is_file():
             print(f"{args.name} names the local file {target}, which does not exist", file=sys.stderr)
             return 1
