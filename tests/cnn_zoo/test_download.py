@@ -206,3 +206,15 @@ def test_eight_processes_share_one_download(hub, make_checkpoint, zoo_home):
     served = hub.files[f"/{name}"]
     assert served.full_gets == 1
     assert served.range_gets == []
+
+
+def test_progress_bar_only_when_asked_or_on_a_terminal(hub, make_checkpoint, capsys, tmp_path):
+    data, name = make_checkpoint({"w": torch.ones(3)})
+    url = hub.add(f"/{name}", data)
+    download(url, tmp_path / "quiet")  # stderr is captured, not a terminal: no bar
+    assert capsys.readouterr().err == ""
+    download(url, tmp_path / "loud", progress=True)
+    err = capsys.readouterr().err
+    assert name.removesuffix(".pth") in err and "100%" in err
+    with pytest.raises(TypeError, match="progress must be a bool or None"):
+        download(url, progress="yes")
