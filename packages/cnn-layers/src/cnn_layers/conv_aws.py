@@ -13,6 +13,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from .conv_ws import PaddingMode
 from .registry import CONV_LAYERS
 
 
@@ -38,6 +39,9 @@ class ConvAWS2d(nn.Conv2d):
     True
     """
 
+    weight_gamma: torch.Tensor
+    weight_beta: torch.Tensor
+
     def __init__(
         self,
         in_channels: int,
@@ -48,7 +52,7 @@ class ConvAWS2d(nn.Conv2d):
         dilation: int | tuple[int, int] = 1,
         groups: int = 1,
         bias: bool = True,
-        padding_mode: str = "zeros",
+        padding_mode: PaddingMode = "zeros",
     ):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode)
         self.register_buffer("weight_gamma", torch.ones(out_channels, 1, 1, 1))

@@ -7,10 +7,14 @@ OpenMMLab. The parameters are a plain ``Conv2d``'s, so are the state-dict keys.
 
 from __future__ import annotations
 
+from typing import Literal
+
 import torch
 from torch import nn
 
 from .registry import CONV_LAYERS
+
+PaddingMode = Literal["zeros", "reflect", "replicate", "circular"]
 
 
 def standardize_weight(weight: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
@@ -59,7 +63,7 @@ class ConvWS2d(nn.Conv2d):
         dilation: int | tuple[int, int] = 1,
         groups: int = 1,
         bias: bool = True,
-        padding_mode: str = "zeros",
+        padding_mode: PaddingMode = "zeros",
         eps: float = 1e-5,
     ):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode)

@@ -90,20 +90,15 @@ class DeformConv2d(nn.Conv2d):
         self.deform_groups = deform_groups
         kh, kw = self.kernel_size
         self.conv_offset = nn.Conv2d(
-            in_channels,
-            deform_groups * self.offset_factor * kh * kw,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.dilation,
-            bias=True,
+            in_channels, deform_groups * self.offset_factor * kh * kw, kernel_size, stride, padding, dilation
         )
         self.init_offset()
 
     def init_offset(self) -> None:
         """Zero ``conv_offset`` so the layer samples the regular grid; call again after a blanket re-init."""
         nn.init.zeros_(self.conv_offset.weight)
-        nn.init.zeros_(self.conv_offset.bias)
+        if self.conv_offset.bias is not None:
+            nn.init.zeros_(self.conv_offset.bias)
 
     def offset_and_mask(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         """The sampling offsets for ``x`` (and no mask)."""

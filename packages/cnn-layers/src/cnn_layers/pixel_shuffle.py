@@ -44,7 +44,8 @@ class PixelShufflePack(nn.Module):
             in_channels, out_channels * scale_factor * scale_factor, upsample_kernel, padding=upsample_kernel // 2
         )
         nn.init.xavier_uniform_(self.upsample_conv.weight)
-        nn.init.zeros_(self.upsample_conv.bias)
+        if self.upsample_conv.bias is not None:
+            nn.init.zeros_(self.upsample_conv.bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return F.pixel_shuffle(self.upsample_conv(x), self.scale_factor)

@@ -76,17 +76,14 @@ class SyncBatchNorm(nn.SyncBatchNorm):
         out = centred * torch.rsqrt(var + self.eps).view(shape)
         if self.affine:
             out = out * self.weight.view(shape) + self.bias.view(shape)
-        if self.track_running_stats and self.running_mean is not None and self.running_var is not None:
-            self._update_running_stats(mean.detach(), var.detach() * total / (total - 1))
+        running_mean, running_var, tracked = self.running_mean, self.running_var, self.num_batches_tracked
+        if self.track_running_stats and running_mean is not None and running_var is not None and tracked is not None:
+            tracked.add_(1)
+            factor = 1.0 / float(tracked) if self.momentum is None else self.momentum
+            with torch.no_grad():
+                running_mean.mul_(1 - factor).add_(mean.detach(), alpha=factor)
+                running_var.mul_(1 - factor).add_(var.detach() * total / (total - 1), alpha=factor)
         return out
-
-    def _update_running_stats(self, mean: torch.Tensor, unbiased_var: torch.Tensor) -> None:
-        assert self.num_batches_tracked is not None
-        self.num_batches_tracked.add_(1)
-        factor = 1.0 / float(self.num_batches_tracked) if self.momentum is None else self.momentum
-        with torch.no_grad():
-            self.running_mean.mul_(1 - factor).add_(mean, alpha=factor)
-            self.running_var.mul_(1 - factor).add_(unbiased_var, alpha=factor)
 
 
 def convert_sync_batchnorm(module: nn.Module, process_group: dist.ProcessGroup | None = None) -> nn.Module:
@@ -99,7 +96,10 @@ def convert_sync_batchnorm(module: nn.Module, process_group: dist.ProcessGroup |
     'SyncBatchNorm'
     """
     if isinstance(module, _BatchNorm) and not isinstance(module, SyncBatchNorm):
-        converted: nn.Module = _copy_norm(module, SyncBatchNorm, process_group=process_group)
+        sync = SyncBatchNorm(
+            module.num_features, module.eps, module.momentum, module.affine, module.track_running_stats, process_group
+        )
+        converted: nn.Module = _copy_norm(module, sync)
     else:
         converted = module
     for name, child in module.named_children():
@@ -118,7 +118,8 @@ def revert_sync_batchnorm(module: nn.Module) -> nn.Module:
     'BatchNormNd'
     """
     if isinstance(module, nn.SyncBatchNorm):
-        converted: nn.Module = _copy_norm(module, BatchNormNd)
+        plain = BatchNormNd(module.num_features, module.eps, module.momentum, module.affine, module.track_running_stats)
+        converted: nn.Module = _copy_norm(module, plain)
     else:
         converted = module
     for name, child in module.named_children():
@@ -138,8 +139,8 @@ class BatchNormNd(_BatchNorm):
             raise ValueError(f"BatchNormNd: expected an input of at least 2 dimensions (N, C, ...), got {input.dim()}D")
 
 
-def _copy_norm(module: _BatchNorm, cls: type[_BatchNorm], **kwargs: object) -> _BatchNorm:
-    new = cls(module.num_features, module.eps, module.momentum, module.affine, module.track_running_stats, **kwargs)
+def _copy_norm(module: _BatchNorm, new: _BatchNorm) -> _BatchNorm:
+    """``new`` with ``module``'s parameters, buffers, mode and qconfig (shared, not copied)."""
     if module.affine:
         with torch.no_grad():
             new.weight = module.weight
