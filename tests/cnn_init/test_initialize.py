@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch import nn
 
-from cnn_init import bias_init_with_prob, initialize
+from cnn_init import UnusedInitCfgWarning, bias_init_with_prob, initialize
 
 
 def full(t, value):
@@ -149,7 +149,7 @@ def test_initialize_a_single_layer_directly():
 
 def test_cfg_matching_nothing_warns_naming_it(foo):
     with pytest.warns(
-        UserWarning, match=r"init_cfg Constant\(val=1, layer='Conv3d'\) of Foo matched no submodule"
+        UnusedInitCfgWarning, match=r"init_cfg Constant\(val=1, layer='Conv3d'\) of Foo matched no submodule"
     ) as record:
         initialize(foo, dict(type="Constant", val=1, layer="Conv3d"))
     assert "BatchNorm2d, Conv2d, Foo, Linear, Sequential" in str(record[0].message)
@@ -157,14 +157,14 @@ def test_cfg_matching_nothing_warns_naming_it(foo):
 
 def test_cfg_with_neither_layer_nor_override_warns(foo):
     before = copy.deepcopy(foo.state_dict())
-    with pytest.warns(UserWarning, match=r"init_cfg Constant\(val=1\) of Foo initializes nothing: .*neither 'layer'"):
+    with pytest.warns(UnusedInitCfgWarning, match=r"init_cfg Constant\(val=1\) of Foo initializes nothing: .*'layer'"):
         initialize(foo, dict(type="Constant", val=1))
     assert all(torch.equal(v, before[k]) for k, v in foo.state_dict().items())
 
 
 def test_override_that_sets_nothing_warns(foo):
     foo.act = nn.ReLU()
-    with pytest.warns(UserWarning, match=r"override Kaiming\(\) on 'act' of Foo sets nothing"):
+    with pytest.warns(UnusedInitCfgWarning, match=r"override Kaiming\(\) on 'act' of Foo sets nothing"):
         initialize(foo, dict(type="Kaiming", override=dict(name="act")))
 
 
@@ -271,3 +271,11 @@ def test_bad_init_cfg(foo, init_cfg, error, pattern):
 def test_module_must_be_a_module():
     with pytest.raises(TypeError, match=r"initialize: module must be a torch.nn.Module, got dict"):
         initialize({"conv": nn.Conv2d(1, 1, 1)}, dict(type="Constant", val=1, layer="Conv2d"))
+
+
+def test_unused_cfg_warning_is_a_user_warning_that_can_be_filtered(foo):
+    assert issubclass(UnusedInitCfgWarning, UserWarning)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warnings.simplefilter("ignore", UnusedInitCfgWarning)
+        initialize(foo, dict(type="Constant", val=1, layer="Conv3d"))

@@ -22,6 +22,7 @@ from .normal import NormalInit, normal_init
 from .registry import INITIALIZERS
 from .trunc_normal import TruncNormalInit, trunc_normal_init
 from .uniform import UniformInit, uniform_init
+from .unused_init_cfg import UnusedInitCfgWarning
 from .xavier import XavierInit, xavier_init
 
 __version__ = "0.1.0"
@@ -41,6 +42,7 @@ __all__ = [
     "Sequential",
     "TruncNormalInit",
     "UniformInit",
+    "UnusedInitCfgWarning",
     "XavierInit",
     "__version__",
     "bias_init_with_prob",

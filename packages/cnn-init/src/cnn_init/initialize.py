@@ -11,6 +11,7 @@ from torch import nn
 from .build_initializer import build_initializer
 from .init_info import record_step
 from .initializer import Initializer
+from .unused_init_cfg import UnusedInitCfgWarning
 from .validation import check_module
 
 InitCfg = Mapping[str, Any] | Sequence[Mapping[str, Any]]
@@ -64,8 +65,8 @@ def initialize(module: nn.Module, init_cfg: InitCfg) -> None:
       run after the ``layer`` pass, so they win.
 
     Cfgs apply in order, so a later one wins where two touch the same
-    parameter. A cfg that reaches no parameter warns, naming it. ``init_cfg``
-    is never modified.
+    parameter. A cfg that reaches no parameter warns with
+    :class:`~cnn_init.UnusedInitCfgWarning`, naming it. ``init_cfg`` is never modified.
 
     >>> import torch
     >>> model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.Linear(4, 2))
@@ -91,7 +92,7 @@ def _apply(module: nn.Module, cfg: dict[str, Any]) -> None:
             warnings.warn(
                 f"init_cfg {describe_cfg(cfg)} of {owner} initializes nothing: it has neither 'layer' "
                 "(class names of the submodules to set) nor 'override' (submodules by name)",
-                UserWarning,
+                UnusedInitCfgWarning,
                 stacklevel=3,
             )
     else:
@@ -101,7 +102,7 @@ def _apply(module: nn.Module, cfg: dict[str, Any]) -> None:
                 f"init_cfg {describe_cfg(cfg)} of {owner} matched no submodule: no module's class or base "
                 f"class is named {' or '.join(repr(n) for n in initializer.layer or ())} "
                 f"(the classes present are {', '.join(present)})",
-                UserWarning,
+                UnusedInitCfgWarning,
                 stacklevel=3,
             )
         with record_step(f"{describe_cfg(cfg)} in init_cfg of {owner}", module):
@@ -155,7 +156,7 @@ def _apply_override(module: nn.Module, override: Any, inherited: dict[str, Any])
         warnings.warn(
             f"override {describe_cfg(cfg)} on {name!r} of {type(module).__name__} sets nothing: "
             f"{type(target).__name__} has no parameter that {initializer.name} can initialize",
-            UserWarning,
+            UnusedInitCfgWarning,
             stacklevel=4,
         )
     with record_step(f"{describe_cfg(cfg)} via override name={name!r} in init_cfg of {type(module).__name__}", target):
