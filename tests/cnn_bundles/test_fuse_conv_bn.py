@@ -191,3 +191,26 @@ def test_returns_the_same_model_modified_in_place() -> None:
 def test_rejects_a_non_module() -> None:
     with pytest.raises(TypeError, match="model must be an nn.Module, got dict"):
         fuse_conv_bn({"conv": nn.Conv2d(3, 4, 1)})  # type: ignore[arg-type]
+
+
+class Untraceable(nn.Module):
+    """No BatchNorm inside, data-dependent control flow."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(4, 4, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.conv(x) if x.mean() > 0 else -x
+
+
+def test_untraceable_submodule_without_batchnorm_does_not_block_folding(random_bn) -> None:
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), Untraceable(), nn.Conv2d(4, 4, 1), nn.BatchNorm2d(4))
+    fused = check_equivalent(model, torch.randn(1, 3, 6, 6), random_bn)
+    assert count(fused, nn.BatchNorm2d) == 0
+
+
+def test_bn_after_an_opaque_submodule_is_not_folded(random_bn) -> None:
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), Untraceable(), nn.BatchNorm2d(4))
+    fused = check_equivalent(model, torch.randn(1, 3, 6, 6), random_bn)
+    assert count(fused, nn.BatchNorm2d) == 1

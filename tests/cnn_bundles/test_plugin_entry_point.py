@@ -8,6 +8,7 @@ import textwrap
 
 import pytest
 import torch
+import torch.fx
 
 import cnn_bundles
 from cnn_layers import PLUGIN_LAYERS, build_plugin_layer
@@ -42,3 +43,22 @@ def test_names_and_postfix(cfg: dict, name: str, cls: type) -> None:
     assert built_name == f"{name}3" and type(layer) is cls
     assert layer(torch.randn(1, 8, 4, 4)).shape == (1, 8, 4, 4)
     assert cfg["type"] in PLUGIN_LAYERS
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        cnn_bundles.NonLocal2d(8, mode="concatenation", sub_sample=True, zeros_init=False),
+        cnn_bundles.NonLocal2d(8, mode="gaussian", norm_cfg=dict(type="BN"), zeros_init=False),
+        cnn_bundles.ContextBlock(8, ratio=0.5, fusion_types=("channel_add", "channel_mul")),
+        cnn_bundles.GeneralizedAttention(8, num_heads=2, spatial_range=1, q_stride=2),
+    ],
+    ids=["non-local", "non-local-bn", "context", "generalized-attention"],
+)
+def test_plugins_trace_with_torch_fx(block: torch.nn.Module) -> None:
+    """Traceable plugins let fuse_conv_bn see through blocks that contain them."""
+    torch.nn.init.constant_(getattr(block, "gamma", torch.empty(1)), 0.5)
+    block.eval()
+    traced = torch.fx.symbolic_trace(block)
+    x = torch.randn(2, 8, 4, 6)
+    assert torch.allclose(traced(x), block(x), atol=1e-6)

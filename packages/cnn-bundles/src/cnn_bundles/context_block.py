@@ -106,7 +106,7 @@ class ContextBlock(BaseModule):
         if self.pooling_type == "avg":
             pooled: torch.Tensor = self.avg_pool(x)
             return pooled
-        n, c = x.shape[:2]
+        n, c = x.shape[0], x.shape[1]  # indexed, not unpacked, so torch.fx can trace it
         weights: torch.Tensor = self.softmax(self.conv_mask(x).reshape(n, 1, -1))  # [N, 1, HW]
         return torch.matmul(x.reshape(n, c, -1), weights.transpose(1, 2)).reshape(n, c, 1, 1)
 

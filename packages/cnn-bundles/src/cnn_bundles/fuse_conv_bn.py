@@ -37,11 +37,15 @@ def fuse_conv_bn(model: nn.Module) -> nn.Module:
     and the BatchNorm is replaced by ``nn.Identity`` in place, so the model
     keeps its class, its methods and its other state-dict keys.
 
+    Submodules that hold no BatchNorm are not traced into (they are single
+    calls in the graph), so their code cannot make the model untraceable.
+
     Untraceable models: when ``model`` cannot be traced (data-dependent
     control flow, unsupported calls), each child module is traced on its own,
     recursively, and pairs are folded inside the children that trace. A child's
     children are assumed to be called only from that child's ``forward``.
-    BatchNorms in parts that never trace are left unchanged.
+    BatchNorms in parts that never trace are left unchanged; a ConvModule
+    always traces, so its conv -> norm pair is always folded.
 
     The fused model computes what ``model`` computed in eval mode (the
     BatchNorms' running statistics are baked in); it is meant for inference.
@@ -86,10 +90,24 @@ def fuse_traceable_parts(module: nn.Module, occurrences: Counter[int]) -> None:
         fuse_traceable_parts(child, occurrences)
 
 
+class BatchNormTracer(torch.fx.Tracer):
+    """Traces into a submodule only if it holds a BatchNorm; others are opaque calls.
+
+    A submodule without BatchNorm has nothing to fold, and treating it as one
+    call keeps its ``forward`` (attention blocks, custom ops) from making the
+    whole model untraceable.
+    """
+
+    def is_leaf_module(self, m: nn.Module, module_qualified_name: str) -> bool:
+        return super().is_leaf_module(m, module_qualified_name) or not any(
+            isinstance(sub, _BatchNorm) for sub in m.modules()
+        )
+
+
 def trace(module: nn.Module) -> torch.fx.Graph | None:
     """The fx graph of ``module.forward`` with defaulted arguments fixed, or ``None`` if it cannot be traced."""
-    if not list(module.children()):  # a leaf: nothing to fuse inside
-        return None
+    if not any(isinstance(sub, _BatchNorm) for sub in module.modules()) or not list(module.children()):
+        return None  # nothing to fold inside
     try:
         signature = inspect.signature(module.forward)
         concrete = {
@@ -97,7 +115,7 @@ def trace(module: nn.Module) -> torch.fx.Graph | None:
             for name, p in signature.parameters.items()
             if p.default is not inspect.Parameter.empty and p.kind is not p.VAR_KEYWORD
         }
-        return torch.fx.Tracer().trace(module, concrete_args=concrete or None)
+        return BatchNormTracer().trace(module, concrete_args=concrete or None)
     except Exception:  # tracing raises many kinds of errors; any of them means "not traceable"
         return None
 

@@ -164,8 +164,9 @@ class GeneralizedAttention(BaseModule):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x_q = x if self.q_downsample is None else self.q_downsample(x)
         x_kv = x if self.kv_downsample is None else self.kv_downsample(x)
-        n, _, h, w = x_q.shape
-        h_kv, w_kv = x_kv.shape[2:]
+        # Indexed, not unpacked, so torch.fx can trace the block (fuse_conv_bn does).
+        n, h, w = x_q.shape[0], x_q.shape[2], x_q.shape[3]
+        h_kv, w_kv = x_kv.shape[2], x_kv.shape[3]
         heads, dim = self.num_heads, self.qk_embed_dim
 
         # Logits [n, heads, y, x, Y, X], each term broadcast over the axes it ignores.

@@ -147,7 +147,7 @@ class NonLocalNd(BaseModule):
             theta_x = self.theta(x).reshape(n, self.inter_channels, -1).transpose(1, 2)
             phi_x = self.phi(x).reshape(n, self.inter_channels, -1)
         y = torch.matmul(self.pairwise_weight(theta_x, phi_x), g_x)  # [N, queries, C']
-        y = y.transpose(1, 2).reshape(n, self.inter_channels, *x.shape[2:])
+        y = y.transpose(1, 2).unflatten(2, x.shape[2:])  # [N, C', *spatial]
         out: torch.Tensor = x + self.conv_out(y)
         return out
 
