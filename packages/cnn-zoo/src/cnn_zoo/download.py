@@ -38,8 +38,8 @@ class _RetryableStatusError(Exception):
     """A 5xx answer, retried like a dropped connection."""
 
 
-def verify_file(path: str | os.PathLike[str], url: str | None = None, *, digest: str | None = None) -> str | None:
-    """Check a file against the SHA256 prefix in its (or ``url``'s) name.
+def verify_file(path: str | os.PathLike[str], name: str | None = None, *, digest: str | None = None) -> str | None:
+    """Check a file against the SHA256 prefix in its name (or in ``name``, e.g. for a ``.part`` file).
 
     Returns the verified prefix, or None when the name carries none (unverified).
     ``digest`` is the file's SHA256 when the caller already computed it.
@@ -56,7 +56,7 @@ def verify_file(path: str | os.PathLike[str], url: str | None = None, *, digest:
     True
     """
     path = Path(path)
-    expected = sha256_prefix(path.name if url is None else url.split("?")[0].rsplit("/", 1)[-1])
+    expected = sha256_prefix(path.name if name is None else name)
     if expected is None:
         return None
     actual = digest if digest is not None else file_sha256(path)
@@ -111,7 +111,7 @@ def download(
     root = Path(directory) if directory is not None else cache_dir()
     target = cache_path(url, root)
 
-    cached = _verified_or_none(target, url)
+    cached = _verified_or_none(target)
     if cached is not None:
         return cached
     if offline:
@@ -122,7 +122,7 @@ def download(
         )
     target.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(target) + ".lock"):
-        cached = _verified_or_none(target, url)  # another process may have finished meanwhile
+        cached = _verified_or_none(target)  # another process may have finished meanwhile
         if cached is not None:
             return cached
         part = target.with_name(target.name + ".part")
@@ -130,7 +130,7 @@ def download(
         digest = _fetch(url, part, verified, show=show, timeout=timeout, retries=retries, backoff=backoff)
         if verified:
             try:
-                verify_file(part, url, digest=digest)
+                verify_file(part, target.name, digest=digest)
             except ChecksumError:
                 part.unlink(missing_ok=True)
                 raise
@@ -156,7 +156,7 @@ def _write_stamp(target: Path, digest: str) -> None:
     _stamp_path(target).write_text(f"{digest} {_signature(target)}\n")
 
 
-def _verified_or_none(target: Path, url: str) -> Path | None:
+def _verified_or_none(target: Path) -> Path | None:
     """``target`` if it exists and verifies; a corrupt cached copy is deleted.
 
     The digest is recomputed only when the file changed (size, times or inode)
@@ -164,7 +164,7 @@ def _verified_or_none(target: Path, url: str) -> Path | None:
     """
     if not target.is_file():
         return None
-    expected = sha256_prefix(url.split("?")[0].rsplit("/", 1)[-1])
+    expected = sha256_prefix(target.name)
     if expected is None:
         return target
     stamp = _stamp_path(target)
@@ -174,7 +174,7 @@ def _verified_or_none(target: Path, url: str) -> Path | None:
             return target
     try:
         digest = file_sha256(target)
-        verify_file(target, url, digest=digest)
+        verify_file(target, digest=digest)
     except ChecksumError as exc:
         _LOGGER.warning("cached %s failed verification (%s); downloading it again", target, exc)
         target.unlink(missing_ok=True)
