@@ -269,3 +269,38 @@ def test_no_warning_when_every_cfg_matches(net_factory):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         net.init_weights()
+
+
+def test_is_init_can_be_set_by_hand(net_factory):
+    net = net_factory(init_cfg=dict(type="Constant", val=2, layer="Conv2d"))
+    net.block.is_init = True  # e.g. its weights were loaded separately
+    net.init_weights()
+    assert full(net.block.conv.weight, 2)  # the parent's cfg, not the block's own scheme
+    with pytest.raises(TypeError, match=r"is_init must be a bool, got int: 1"):
+        net.is_init = 1
+
+
+def test_override_decorated_elsewhere_is_still_tracked():
+    import functools
+
+    def logged(fn):
+        @functools.wraps(fn)
+        def wrapper(self):
+            return fn(self)
+
+        return wrapper
+
+    class Model(BaseModule):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(2, 2)
+
+        @logged
+        def init_weights(self):
+            constant_init(self.fc, 3)
+
+    model = Model()
+    model.init_weights()
+    assert model.is_init and model.init_info()["fc.weight"] == "Model.init_weights()"
+    with pytest.warns(UserWarning, match="already run"):
+        model.init_weights()

@@ -180,3 +180,14 @@ def test_deep_copies_and_pickles_keep_the_table(net_factory, tmp_path):
     restored = pickle.loads(path.read_bytes())
     assert dict(restored.init_info()) == expected
     assert restored.is_init
+
+
+def test_parent_table_keeps_what_a_child_recorded_earlier(net_factory):
+    net = net_factory(init_cfg=dict(type="Constant", val=2, layer="Linear"))
+    net.inner.init_cfg = dict(type="Constant", val=3, layer="Conv2d")
+    net.inner.init_weights()  # on its own, before the parent
+    net.init_weights()
+    info = net.init_info()
+    assert info["inner.conv.weight"] == "Constant(val=3, layer='Conv2d') in init_cfg of Inner"
+    assert info["fc.weight"] == "Constant(val=2, layer='Linear') in init_cfg of Net"
+    assert net.inner.init_info()["conv.weight"] == "Constant(val=3, layer='Conv2d') in init_cfg of Inner"

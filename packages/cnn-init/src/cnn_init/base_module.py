@@ -52,6 +52,7 @@ def _tracked(method: F) -> F:
             self._publish(recorder)
         return result
 
+    init_weights._cnn_init_tracked = True  # type: ignore[attr-defined]
     return init_weights  # type: ignore[return-value]
 
 
@@ -108,13 +109,20 @@ class BaseModule(nn.Module):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         own = cls.__dict__.get("init_weights")
-        if callable(own) and not getattr(own, "__wrapped__", None):
+        if callable(own) and not getattr(own, "_cnn_init_tracked", False):
             cls.init_weights = _tracked(own)  # type: ignore[method-assign]
 
     @property
     def is_init(self) -> bool:
         """Whether :meth:`init_weights` has run."""
         return bool(self.__dict__.get("_is_init", False))
+
+    @is_init.setter
+    def is_init(self, value: bool) -> None:
+        """Mark the module as initialised (e.g. after loading weights by hand), or not."""
+        if not isinstance(value, bool):
+            raise TypeError(f"is_init must be a bool, got {type(value).__name__}: {value!r}")
+        self.__dict__["_is_init"] = value
 
     @_tracked
     def init_weights(self) -> None:
@@ -151,7 +159,10 @@ class BaseModule(nn.Module):
 
     def _publish(self, recorder: InitRecorder) -> None:
         for module in self.modules():
-            if isinstance(module, BaseModule) and "_init_recorder" not in module.__dict__:
+            if isinstance(module, BaseModule):
+                earlier = module.__dict__.get("_init_recorder")
+                if earlier is not None and earlier is not recorder:
+                    recorder.adopt(earlier)  # a child initialised on its own before
                 module.__dict__["_init_recorder"] = recorder
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("parameters of %s after init_weights():\n%s", type(self).__name__, self.init_info())

@@ -82,6 +82,11 @@ class InitRecorder:
         self.__dict__.update(state)
         self._records = {id(record.param): record for record in self._records.values()}
 
+    def adopt(self, earlier: InitRecorder) -> None:
+        """Take over ``earlier``'s records for the parameters this recorder has none for."""
+        for key, record in earlier._records.items():
+            self._records.setdefault(key, record)
+
     def description(self, param: torch.Tensor) -> str | None:
         """The step that set ``param`` last, or ``None`` if none did."""
         record = self._records.get(id(param))
