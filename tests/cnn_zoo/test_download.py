@@ -191,14 +191,14 @@ def test_path_traversal_never_writes_outside_the_cache(hub, tmp_path, url_path, 
     assert all(f.startswith("zoo-home/checkpoints/127.0.0.1/") for f in created), created
 
 
-def test_eight_processes_share_one_download(hub, make_checkpoint, zoo_home):
+def test_eight_processes_share_one_download(hub, make_checkpoint, zoo_home, tmp_path):
     data, name = make_checkpoint({"w": torch.arange(200_000, dtype=torch.float32)})
-    url = hub.add(f"/{name}", data, chunk_delay=0.02)  # ~0.3 s transfer, so the processes overlap
+    url = hub.add(f"/{name}", data, chunk_delay=0.05)  # a ~0.7 s transfer: the others wait on the lock
+    barrier = tmp_path / "barrier"
+    barrier.mkdir()
     env = dict(os.environ, CNN_ZOO_HOME=str(zoo_home), OMP_NUM_THREADS="1")
-    procs = [
-        subprocess.Popen([sys.executable, str(WORKER), url], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-        for _ in range(8)
-    ]
+    command = [sys.executable, str(WORKER), url, str(barrier), "8"]
+    procs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env) for _ in range(8)]
     results = [p.communicate(timeout=120) for p in procs]
     for proc, (out, err) in zip(procs, results, strict=True):
         assert proc.returncode == 0, err.decode()
