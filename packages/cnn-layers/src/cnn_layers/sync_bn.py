@@ -9,6 +9,8 @@ size. With no process group it is plain batch norm.
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 import torch.distributed as dist
 from torch import nn
@@ -46,6 +48,17 @@ class SyncBatchNorm(nn.SyncBatchNorm):
     >>> torch.allclose(bn(x), torch.nn.functional.batch_norm(x, None, None, training=True))
     True
     """
+
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        process_group: Any | None = None,
+    ) -> None:
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, process_group)
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:
         if input.device.type in TORCH_SYNC_DEVICES:
