@@ -279,3 +279,28 @@ def test_unused_cfg_warning_is_a_user_warning_that_can_be_filtered(foo):
         warnings.simplefilter("error")
         warnings.simplefilter("ignore", UnusedInitCfgWarning)
         initialize(foo, dict(type="Constant", val=1, layer="Conv3d"))
+
+
+def test_warnings_point_at_the_callers_line(foo):
+    from cnn_init import BaseModule
+
+    with pytest.warns(UnusedInitCfgWarning) as record:
+        initialize(foo, dict(type="Kaiming", override=dict(name="bn")))
+    assert record[0].filename == __file__
+    module = BaseModule(dict(type="Constant", val=1, layer="Conv3d"))
+    with pytest.warns(UnusedInitCfgWarning) as record:
+        module.init_weights()
+    assert record[0].filename == __file__
+
+
+def test_a_bad_cfg_anywhere_changes_nothing(foo):
+    before = copy.deepcopy(foo.state_dict())
+    cfg = [
+        dict(type="Constant", val=1, layer=["Conv2d", "Linear"]),
+        dict(type="Constant", val=2, layer="_BatchNorm", override=[dict(name="reg"), dict(name="missing")]),
+    ]
+    with pytest.raises(ValueError, match="override name='missing'"):
+        initialize(foo, cfg)
+    with pytest.raises(ValueError, match="std must be >= 0"):
+        initialize(foo, [cfg[0], dict(type="Normal", std=-1, layer="Linear")])
+    assert all(torch.equal(v, before[k]) for k, v in foo.state_dict().items())

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from torch import nn
@@ -11,7 +10,7 @@ from torch import nn
 from .build_initializer import build_initializer
 from .init_info import record_step
 from .initializer import Initializer
-from .unused_init_cfg import UnusedInitCfgWarning
+from .unused_init_cfg import warn_unused
 from .validation import check_module
 
 InitCfg = Mapping[str, Any] | Sequence[Mapping[str, Any]]
@@ -79,38 +78,40 @@ def initialize(module: nn.Module, init_cfg: InitCfg) -> None:
     ([1.0, 1.0, 1.0, 1.0], [0.5, 0.5])
     """
     check_module(module, "initialize")
-    for cfg in cfg_list(init_cfg):
-        _apply(module, cfg)
+    steps = [step for cfg in cfg_list(init_cfg) for step in _plan(module, cfg)]
+    for description, initializer, target in steps:  # every cfg checked before any parameter changes
+        with record_step(description, target):
+            initializer(target)
 
 
-def _apply(module: nn.Module, cfg: dict[str, Any]) -> None:
+Step = tuple[str, Callable[[nn.Module], Any], nn.Module]
+
+
+def _plan(module: nn.Module, cfg: dict[str, Any]) -> list[Step]:
+    """The (description, initializer, target) steps one cfg takes: its ``layer`` pass, then its overrides."""
     overrides = cfg.pop("override", None)
     initializer = build_initializer(cfg)
     owner = type(module).__name__
+    steps: list[Step] = []
     if isinstance(initializer, Initializer) and initializer.layer is None:
         if overrides is None:
-            warnings.warn(
+            warn_unused(
                 f"init_cfg {describe_cfg(cfg)} of {owner} initializes nothing: it has neither 'layer' "
-                "(class names of the submodules to set) nor 'override' (submodules by name)",
-                UnusedInitCfgWarning,
-                stacklevel=3,
+                "(class names of the submodules to set) nor 'override' (submodules by name)"
             )
     else:
         if isinstance(initializer, Initializer) and not initializer.targets(module):
             present = sorted({type(m).__name__ for m in module.modules()})
-            warnings.warn(
+            warn_unused(
                 f"init_cfg {describe_cfg(cfg)} of {owner} matched no submodule: no module's class or base "
                 f"class is named {' or '.join(repr(n) for n in initializer.layer or ())} "
-                f"(the classes present are {', '.join(present)})",
-                UnusedInitCfgWarning,
-                stacklevel=3,
+                f"(the classes present are {', '.join(present)})"
             )
-        with record_step(f"{describe_cfg(cfg)} in init_cfg of {owner}", module):
-            initializer(module)
+        steps.append((f"{describe_cfg(cfg)} in init_cfg of {owner}", initializer, module))
     if overrides is not None:
         inherited = {k: v for k, v in cfg.items() if k != "layer"}
-        for override in _as_list(overrides):
-            _apply_override(module, override, inherited)
+        steps.extend(_plan_override(module, override, inherited) for override in _as_list(overrides))
+    return steps
 
 
 def _as_list(overrides: Any) -> list[Any]:
@@ -124,7 +125,7 @@ def _as_list(overrides: Any) -> list[Any]:
     )
 
 
-def _apply_override(module: nn.Module, override: Any, inherited: dict[str, Any]) -> None:
+def _plan_override(module: nn.Module, override: Any, inherited: dict[str, Any]) -> Step:
     if not isinstance(override, Mapping):
         raise TypeError(f"every override must be a dict, got {type(override).__name__}: {override!r}")
     cfg = dict(override)
@@ -153,11 +154,8 @@ def _apply_override(module: nn.Module, override: Any, inherited: dict[str, Any])
         ) from None
     initializer = build_initializer(cfg)
     if isinstance(initializer, Initializer) and not initializer.targets(target):
-        warnings.warn(
+        warn_unused(
             f"override {describe_cfg(cfg)} on {name!r} of {type(module).__name__} sets nothing: "
-            f"{type(target).__name__} has no parameter that {initializer.name} can initialize",
-            UnusedInitCfgWarning,
-            stacklevel=4,
+            f"{type(target).__name__} has no parameter that {initializer.name} can initialize"
         )
-    with record_step(f"{describe_cfg(cfg)} via override name={name!r} in init_cfg of {type(module).__name__}", target):
-        initializer(target)
+    return f"{describe_cfg(cfg)} via override name={name!r} in init_cfg of {type(module).__name__}", initializer, target

@@ -1,5 +1,9 @@
 """``UnusedInitCfgWarning``: an ``init_cfg`` that initialises nothing."""
 
+import os
+import sys
+import warnings
+
 
 class UnusedInitCfgWarning(UserWarning):
     """Warned when an ``init_cfg`` (or one of its overrides) sets no parameter.
@@ -17,3 +21,17 @@ class UnusedInitCfgWarning(UserWarning):
     ...     warnings.simplefilter('ignore', UnusedInitCfgWarning)
     ...     initialize(nn.Linear(2, 2), dict(type='Constant', val=1, layer='BatchNorm2d'))
     """
+
+
+def warn_unused(message: str) -> None:
+    """Warn with :class:`UnusedInitCfgWarning`, attributed to the first caller outside cnn_init.
+
+    The warning then points at the user's ``initialize(...)`` or ``init_weights()``
+    line, however deep inside this package it was noticed.
+    """
+    package_dir = os.path.dirname(os.path.abspath(__file__))
+    level, frame = 2, sys._getframe(1)  # stacklevel 2 is the frame that called warn_unused
+    while frame is not None and os.path.dirname(os.path.abspath(frame.f_code.co_filename)) == package_dir:
+        level += 1
+        frame = frame.f_back  # type: ignore[assignment]
+    warnings.warn(message, UnusedInitCfgWarning, stacklevel=level)
