@@ -6,9 +6,11 @@ Run with torchvision installed (and cnn-backbones for the ResNet-50 rows):
 
 Every model is timed in the same run, in interleaved rounds (one call of each
 model per round) so that load from other processes hits all of them alike;
-the table gives the median and the fastest time per call, and the ratio of
-the fastest to the peer's fastest eager call (below 1 is faster): on a shared
-machine the fastest call is the one least disturbed by other processes.
+torch runs single-threaded by default here, so the calling thread does all the
+work and its CPU time (``time.thread_time``) measures the model while barely
+depending on what other processes do to the machine. The table gives the
+median CPU time per call, its ratio to the peer's eager model (below 1 is
+faster), and the median wall-clock time for reference.
 Outputs are checked against the peer's before timing.
 """
 
@@ -68,8 +70,12 @@ def variants(ours: nn.Module, peer: nn.Module, x: torch.Tensor) -> dict[str, Cal
     }
 
 
-def time_interleaved(calls: dict[str, Callable[[], torch.Tensor]], rounds: int) -> dict[str, list[float]]:
-    times: dict[str, list[float]] = {name: [] for name in calls}
+Timing = dict[str, tuple[list[float], list[float]]]  # name -> (CPU ms, wall ms) per call
+
+
+def time_interleaved(calls: dict[str, Callable[[], torch.Tensor]], rounds: int) -> Timing:
+    cpu: dict[str, list[float]] = {name: [] for name in calls}
+    wall: dict[str, list[float]] = {name: [] for name in calls}
     with torch.inference_mode():
         reference = calls["peer eager"]()
         for name, call in calls.items():
@@ -81,18 +87,22 @@ def time_interleaved(calls: dict[str, Callable[[], torch.Tensor]], rounds: int) 
                 raise AssertionError(f"{name}: output differs from the peer's by {(out - ref).abs().max().item()}")
         for _ in range(rounds):
             for name, call in calls.items():
-                start = time.perf_counter()
+                start_cpu, start_wall = time.thread_time(), time.perf_counter()
                 call()
-                times[name].append(time.perf_counter() - start)
-    return {name: [seconds * 1000 for seconds in t] for name, t in times.items()}
+                cpu[name].append((time.thread_time() - start_cpu) * 1000)
+                wall[name].append((time.perf_counter() - start_wall) * 1000)
+    return {name: (cpu[name], wall[name]) for name in calls}
 
 
-def table(title: str, times: dict[str, list[float]]) -> str:
-    base = min(times["peer eager"])
-    rows = [f"| {title} | median (ms) | fastest (ms) | fastest × peer eager |", "|---|---:|---:|---:|"]
-    rows += [
-        f"| {name} | {statistics.median(t):.1f} | {min(t):.1f} | {min(t) / base:.2f} |" for name, t in times.items()
+def table(title: str, timing: Timing) -> str:
+    base = statistics.median(timing["peer eager"][0])
+    rows = [
+        f"| {title} | CPU ms (median) | × peer eager | wall ms (median) |",
+        "|---|---:|---:|---:|",
     ]
+    for name, (cpu, wall) in timing.items():
+        cpu_ms = statistics.median(cpu)
+        rows.append(f"| {name} | {cpu_ms:.1f} | {cpu_ms / base:.2f} | {statistics.median(wall):.1f} |")
     return "\n".join(rows)
 
 
@@ -114,6 +124,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="intra-op threads (1 is steadiest on a shared machine)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    torch.set_num_interop_threads(1)
     torch.manual_seed(0)
     print(
         f"torch {torch.__version__}, {torch.get_num_threads()} threads, Python {platform.python_version()}, "
