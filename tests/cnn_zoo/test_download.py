@@ -218,3 +218,15 @@ def test_progress_bar_only_when_asked_or_on_a_terminal(hub, make_checkpoint, cap
     assert name.removesuffix(".pth") in err and "100%" in err
     with pytest.raises(TypeError, match="progress must be a bool or None"):
         download(url, progress="yes")
+
+
+def test_threads_of_one_process_share_one_download(hub, make_checkpoint):
+    from concurrent.futures import ThreadPoolExecutor
+
+    data, name = make_checkpoint({"w": torch.arange(100_000, dtype=torch.float32)})
+    url = hub.add(f"/{name}", data, chunk_delay=0.02)
+    with ThreadPoolExecutor(4) as pool:
+        paths = list(pool.map(lambda _: download(url), range(4)))
+    assert len(set(paths)) == 1
+    assert paths[0].read_bytes() == data
+    assert hub.files[f"/{name}"].full_gets == 1
