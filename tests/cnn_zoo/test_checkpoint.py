@@ -201,3 +201,16 @@ def test_missing_safetensors_extra_names_the_pip_line(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "safetensors.torch", None)
     with pytest.raises(MissingExtraError, match=r"pip install 'cnn-zoo\[safetensors\]'"):
         read_checkpoint(tmp_path / "w.safetensors")
+
+
+def test_tied_weights_save_as_safetensors(tmp_path):
+    pytest.importorskip("safetensors")
+    embed, head = nn.Embedding(5, 3), nn.Linear(3, 5, bias=False)
+    head.weight = embed.weight  # tied, as in language models
+    model = nn.ModuleDict({"embed": embed, "head": head})
+    path = save_checkpoint(model, tmp_path / "tied.safetensors")
+    loaded = read_checkpoint(path, map_location={"cuda:0": "cpu"})
+    assert torch.equal(loaded["embed.weight"], loaded["head.weight"])
+    target = nn.ModuleDict({"embed": nn.Embedding(5, 3), "head": nn.Linear(3, 5, bias=False)})
+    load_checkpoint(target, path, strict=True)
+    assert torch.equal(target["head"].weight, embed.weight)

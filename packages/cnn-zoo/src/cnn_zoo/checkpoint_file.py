@@ -65,7 +65,7 @@ def read_checkpoint_file(path: str | os.PathLike[str], map_location: Any = "cpu"
     if not path.is_file():
         raise FileNotFoundError(f"checkpoint file {str(path)!r} does not exist")
     if path.suffix == SAFETENSORS_SUFFIX:
-        device = "cpu" if map_location is None or callable(map_location) else str(map_location)
+        device = str(map_location) if isinstance(map_location, (str, torch.device)) else "cpu"
         try:
             return _safetensors_torch().load_file(str(path), device=device)
         except MissingExtraError:
@@ -95,6 +95,18 @@ def read_checkpoint_file(path: str | os.PathLike[str], map_location: Any = "cpu"
         ) from exc
 
 
+def _unshared(tensors: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Contiguous tensors, each with its own storage (safetensors refuses tied weights)."""
+    seen: set[tuple[Any, ...]] = set()
+    out = {}
+    for key, value in tensors.items():
+        value = value.contiguous()
+        storage = (value.device, value.untyped_storage().data_ptr())
+        out[key] = value.clone() if storage in seen else value
+        seen.add(storage)
+    return out
+
+
 def write_checkpoint_file(obj: Any, path: str | os.PathLike[str], metadata: Mapping[str, str] | None = None) -> Path:
     """Write ``obj`` to ``path`` atomically: readers see the old file or the whole new one.
 
@@ -117,7 +129,7 @@ def write_checkpoint_file(obj: Any, path: str | os.PathLike[str], metadata: Mapp
                 raise TypeError(
                     f"a .safetensors file holds a mapping of names to tensors only; got {type(obj).__name__}"
                 )
-            tensors = {k: v.contiguous() for k, v in obj.items()}
+            tensors = _unshared(obj)
             _safetensors_torch().save_file(tensors, tmp_name, metadata=dict(metadata) if metadata else None)
         else:
             torch.save(obj, tmp_name)
