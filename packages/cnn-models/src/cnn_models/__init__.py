@@ -9,8 +9,8 @@ A complete model is backbone + neck + head + loss (seed 004):
 ...     neck=dict(type='GlobalAveragePooling'),
 ...     head=dict(type='LinearClsHead', num_classes=10, in_channels=32,
 ...               loss=dict(type='CrossEntropyLoss', loss_weight=1.0))))
->>> model(torch.randn(1, 3, 8, 8)).shape
-torch.Size([1, 10])
+>>> model(torch.randn(2, 3, 8, 8)).shape
+torch.Size([2, 10])
 """
 
 from .accuracy import topk_accuracy

@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from typing import Any
 
 import torch
-from torch import nn
 
 from cnn_backbones.registry import BACKBONES
+from cnn_init import BaseModule
 
 from ..registry import HEADS, MODELS, NECKS
 
@@ -24,7 +24,7 @@ def _check_cfg(cfg: object, argument: str, optional: bool) -> None:
 
 
 @MODELS.register_module()
-class ImageClassifier(nn.Module):
+class ImageClassifier(BaseModule):
     """An image classifier: ``head(neck(backbone(x)))``.
 
     Args:
@@ -32,6 +32,8 @@ class ImageClassifier(nn.Module):
         neck: config of a neck in ``cnn_models.NECKS``, or ``None``.
         head: config of a head in ``cnn_models.HEADS``, or ``None`` (then
             ``forward`` returns the features).
+        init_cfg: initialisation config of the whole model, applied by
+            :meth:`init_weights` before each part's own scheme.
 
     ``forward(inputs, targets=None, mode='tensor')`` gives the class scores,
     with ``mode='loss'`` a dict of named losses (keys with ``loss`` in them
@@ -56,8 +58,9 @@ class ImageClassifier(nn.Module):
         backbone: Mapping[str, Any],
         neck: Mapping[str, Any] | None = None,
         head: Mapping[str, Any] | None = None,
+        init_cfg: dict[str, Any] | list[dict[str, Any]] | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(init_cfg=init_cfg)
         _check_cfg(backbone, "backbone", optional=False)
         _check_cfg(neck, "neck", optional=True)
         _check_cfg(head, "head", optional=True)

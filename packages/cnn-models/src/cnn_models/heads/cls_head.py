@@ -6,7 +6,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import torch
-from torch import nn
+
+from cnn_init import BaseModule
 
 from ..accuracy import check_topk, topk_accuracy
 from ..registry import HEADS, LOSSES
@@ -15,7 +16,7 @@ DEFAULT_LOSS: dict[str, Any] = {"type": "CrossEntropyLoss", "loss_weight": 1.0}
 
 
 @HEADS.register_module()
-class ClsHead(nn.Module):
+class ClsHead(BaseModule):
     """A head that turns features into class scores, losses and predictions.
 
     Subclasses add layers in :meth:`forward`; this base class passes the
@@ -26,6 +27,7 @@ class ClsHead(nn.Module):
         loss: config of the loss, built from ``cnn_models.LOSSES``.
         topk: the k of the top-k accuracies reported with the loss.
         cal_acc: report the accuracies with the loss (off for mixed labels).
+        init_cfg: initialisation config (see :class:`cnn_init.BaseModule`).
 
     >>> head = ClsHead(topk=(1,))
     >>> out = head.loss(torch.tensor([[2.0, 0.0], [0.0, 2.0]]), torch.tensor([0, 0]))
@@ -38,8 +40,9 @@ class ClsHead(nn.Module):
         loss: Mapping[str, Any] | None = None,
         topk: int | Sequence[int] = (1,),
         cal_acc: bool = True,
+        init_cfg: dict[str, Any] | list[dict[str, Any]] | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(init_cfg=init_cfg)
         loss = DEFAULT_LOSS if loss is None else loss
         if not isinstance(loss, Mapping):
             raise TypeError(f"loss must be a config dict such as {DEFAULT_LOSS!r}, got {type(loss).__name__}: {loss!r}")

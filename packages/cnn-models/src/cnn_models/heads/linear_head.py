@@ -8,6 +8,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from cnn_init import normal_init
+
 from ..registry import HEADS
 from .class_count import check_class_count, check_topk_fits
 from .cls_head import ClsHead
@@ -22,6 +24,7 @@ class LinearClsHead(ClsHead):
         in_channels: width of the feature coming from the neck.
         loss: config of the loss.
         topk: the k of the reported top-k accuracies.
+        **kwargs: ``cal_acc`` and ``init_cfg`` of :class:`ClsHead`.
 
     >>> head = LinearClsHead(num_classes=3, in_channels=8)
     >>> head((torch.ones(2, 8),)).shape
@@ -41,12 +44,14 @@ class LinearClsHead(ClsHead):
         self.in_channels = check_class_count(in_channels, "in_channels")
         check_topk_fits(self.topk, self.num_classes)
         self.fc = nn.Linear(self.in_channels, self.num_classes)
-        self.init_weights()
+        normal_init(self.fc, mean=0, std=0.01, bias=0)  # usable before init_weights()
 
     def init_weights(self) -> None:
-        """Weights from N(0, 0.01), bias 0, as the seed's head does."""
-        nn.init.normal_(self.fc.weight, mean=0.0, std=0.01)
-        nn.init.zeros_(self.fc.bias)
+        """``fc`` weights from N(0, 0.01) and zero bias, as in seed 004; an ``init_cfg`` replaces this."""
+        if self.init_cfg is not None:
+            super().init_weights()
+        else:
+            normal_init(self.fc, mean=0, std=0.01, bias=0)
 
     def forward(self, feats: torch.Tensor | Sequence[torch.Tensor]) -> torch.Tensor:
         return self.fc(self.pre_logits(feats))

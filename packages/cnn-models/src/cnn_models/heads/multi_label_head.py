@@ -8,6 +8,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from cnn_init import normal_init
+
 from ..registry import HEADS
 from .class_count import check_class_count
 from .cls_head import ClsHead
@@ -29,6 +31,7 @@ class MultiLabelLinearClsHead(ClsHead):
         loss: config of the loss; sigmoid cross entropy by default.
         thr: score threshold of :meth:`predict` (0.5 when neither is given).
         topk: predict the ``topk`` best classes instead of thresholding.
+        init_cfg: initialisation config; by default ``fc`` is drawn from N(0, 0.01).
 
     >>> head = MultiLabelLinearClsHead(num_classes=4, in_channels=8, thr=0.5)
     >>> out = head.predict(torch.ones(2, 8))
@@ -43,8 +46,9 @@ class MultiLabelLinearClsHead(ClsHead):
         loss: Mapping[str, Any] | None = None,
         thr: float | None = None,
         topk: int | None = None,
+        init_cfg: dict[str, Any] | list[dict[str, Any]] | None = None,
     ) -> None:
-        super().__init__(loss=DEFAULT_MULTI_LABEL_LOSS if loss is None else loss, cal_acc=False)
+        super().__init__(loss=DEFAULT_MULTI_LABEL_LOSS if loss is None else loss, cal_acc=False, init_cfg=init_cfg)
         self.num_classes = check_class_count(num_classes, "num_classes")
         self.in_channels = check_class_count(in_channels, "in_channels")
         if thr is not None and topk is not None:
@@ -56,12 +60,14 @@ class MultiLabelLinearClsHead(ClsHead):
         self.thr = 0.5 if thr is None and topk is None else thr
         self.pred_topk = topk
         self.fc = nn.Linear(self.in_channels, self.num_classes)
-        self.init_weights()
+        normal_init(self.fc, mean=0, std=0.01, bias=0)  # usable before init_weights()
 
     def init_weights(self) -> None:
-        """Weights from N(0, 0.01), bias 0."""
-        nn.init.normal_(self.fc.weight, mean=0.0, std=0.01)
-        nn.init.zeros_(self.fc.bias)
+        """``fc`` weights from N(0, 0.01) and zero bias, as in seed 004; an ``init_cfg`` replaces this."""
+        if self.init_cfg is not None:
+            super().init_weights()
+        else:
+            normal_init(self.fc, mean=0, std=0.01, bias=0)
 
     def forward(self, feats: torch.Tensor | Sequence[torch.Tensor]) -> torch.Tensor:
         return self.fc(self.pre_logits(feats))

@@ -58,6 +58,7 @@ class StackedLinearClsHead(ClsHead):
         act_cfg: activation of the hidden layers.
         loss: config of the loss.
         topk: the k of the reported top-k accuracies.
+        **kwargs: ``cal_acc`` and ``init_cfg`` of :class:`ClsHead`.
 
     >>> head = StackedLinearClsHead(num_classes=3, in_channels=8, mid_channels=[16, 4])
     >>> head(torch.ones(2, 8)).shape
