@@ -61,13 +61,17 @@ def variants(ours: nn.Module, peer: nn.Module, x: torch.Tensor) -> dict[str, Cal
     fused = fuse_conv_bn(copy.deepcopy(ours))
     fused_cl, x_cl = to_channels_last(fuse_conv_bn(copy.deepcopy(ours)), x.clone())
     peer_cl, _ = to_channels_last(fuse_conv_bn(copy.deepcopy(peer)), x.clone())
-    return {
-        "peer eager": lambda: peer(x),
-        "ours eager": lambda: ours(x),
-        "ours fused": lambda: fused(x),
-        "ours fused + channels-last": lambda: fused_cl(x_cl),
-        "peer fused + channels-last": lambda: peer_cl(x_cl),
-    }
+    calls = {"peer eager": lambda: peer(x), "ours eager": lambda: ours(x)}
+    if any(isinstance(m, ConvModule) for m in ours.modules()):
+        on_the_fly = copy.deepcopy(ours)
+        for m in on_the_fly.modules():
+            if isinstance(m, ConvModule):
+                m.efficient_conv_bn_eval = True
+        calls["ours efficient_conv_bn_eval"] = lambda: on_the_fly(x)
+    calls["ours fused"] = lambda: fused(x)
+    calls["ours fused + channels-last"] = lambda: fused_cl(x_cl)
+    calls["peer fused + channels-last"] = lambda: peer_cl(x_cl)
+    return calls
 
 
 Timing = dict[str, tuple[list[float], list[float]]]  # name -> (CPU ms, wall ms) per call
