@@ -45,6 +45,8 @@ def checkpoint_block(
     Uses the non-reentrant ``torch.utils.checkpoint``. The recomputation runs with the batch norms
     of ``module`` in train mode again, which would update their running statistics a second time;
     they are restored afterwards, so a checkpointed block ends in the same state as a plain one.
+    Under ``torch.compile`` the graph is recomputed without side effects, so no restoring is needed
+    (and Dynamo does not trace a ``context_fn``).
 
     Example:
         >>> block = nn.Sequential(nn.Conv2d(2, 2, 3, padding=1), nn.BatchNorm2d(2))
@@ -55,6 +57,8 @@ def checkpoint_block(
         >>> torch.equal(mean, block[1].running_mean)
         True
     """
+    if torch.compiler.is_compiling():
+        return cp.checkpoint(function, x, use_reentrant=False)
     return cp.checkpoint(
         function,
         x,

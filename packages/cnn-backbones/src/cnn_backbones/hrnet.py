@@ -182,8 +182,8 @@ class HRNet(BaseModule):
         >>> model = HRNet('w18_small').eval()
         >>> model.out_channels, model.out_strides
         ((18, 36, 72, 144), (4, 8, 16, 32))
-        >>> [tuple(f.shape) for f in model(torch.rand(1, 3, 64, 64))]
-        [(1, 18, 16, 16), (1, 36, 8, 8), (1, 72, 4, 4), (1, 144, 2, 2)]
+        >>> [tuple(f.shape) for f in model(torch.rand(1, 3, 32, 32))]
+        [(1, 18, 8, 8), (1, 36, 4, 4), (1, 72, 2, 2), (1, 144, 1, 1)]
     """
 
     arch_settings: ClassVar[dict[str, dict[str, dict[str, Any]]]] = {
