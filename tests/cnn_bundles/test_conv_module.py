@@ -268,3 +268,25 @@ def test_gradients_reach_every_parameter() -> None:
     module = ConvModule(3, 8, 3, norm_cfg=dict(type="GN", num_groups=2), bias=True, act_cfg=dict(type="PReLU"))
     module(torch.randn(2, 3, 5, 5)).sum().backward()
     assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in module.parameters())
+
+
+class PlainConv(nn.Module):
+    """A conv type with mmcv's minimal signature: no padding_mode."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True):
+        super().__init__()
+        self.inner = nn.Conv2d(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias)
+        for name in ("in_channels", "out_channels", "kernel_size", "stride", "dilation", "groups"):
+            setattr(self, name, getattr(self.inner, name))
+        self.transposed, self.output_padding = False, (0, 0)
+        self.weight = self.inner.weight
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.inner(x)
+
+
+def test_conv_type_without_padding_mode_argument() -> None:
+    module = ConvModule(3, 4, 3, padding=1, conv_cfg=dict(type=PlainConv), norm_cfg=dict(type="BN"))
+    assert isinstance(module.conv, PlainConv) and module(torch.randn(1, 3, 5, 5)).shape == (1, 4, 5, 5)
+    reflect = ConvModule(3, 4, 3, padding=1, padding_mode="reflect", conv_cfg=dict(type=PlainConv))
+    assert reflect(torch.randn(1, 3, 5, 5)).shape == (1, 4, 5, 5)

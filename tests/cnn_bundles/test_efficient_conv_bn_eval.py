@@ -115,3 +115,10 @@ def test_frozen_batchnorm_in_a_training_model_is_folded(random_bn) -> None:
     assert torch.allclose(out, plain(x), atol=1e-5)
     out.sum().backward()
     assert x.grad is not None and isinstance(efficient.bn, nn.BatchNorm2d)
+
+
+def test_circular_padding_inside_the_conv_is_kept(random_bn) -> None:
+    plain, efficient = pair(random_bn, padding_mode="circular")
+    x = torch.randn(1, 3, 6, 6)
+    assert efficient.conv.padding_mode == "circular"
+    assert torch.allclose(efficient.eval()(x), plain.eval()(x), atol=1e-5)

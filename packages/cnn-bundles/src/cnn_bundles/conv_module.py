@@ -126,7 +126,8 @@ class ConvModule(BaseModule):
             dilation=dilation,
             groups=groups,
             bias=self.with_bias,
-            **({} if self.with_explicit_padding else {"padding_mode": padding_mode}),
+            # Only a non-default mode is passed, so conv types without the argument work as before.
+            **({"padding_mode": padding_mode} if padding_mode == "circular" else {}),
         )
         # The conv's geometry, exported for the code that inspects blocks.
         self.in_channels = self.conv.in_channels
