@@ -1,6 +1,6 @@
 """One rank of the SyncBatchNorm process tests; started by test_sync_bn.py, not collected by pytest.
 
-Usage: python sync_bn_worker.py RANK WORLD_SIZE PORT OUT_DIR CASE [CASE ...]
+Usage: python sync_bn_worker.py RANK WORLD_SIZE OUT_DIR CASE [CASE ...]
 
 A CASE is ``SIZES/DIMS``: comma-separated per-rank batch sizes (uneven or
 zero allowed) and the input's number of dimensions, e.g. ``3,5/4``. For each
@@ -65,10 +65,11 @@ def run_case(rank: int, sizes: list[int], dims: int) -> dict[str, torch.Tensor]:
 
 
 def main() -> None:
-    rank, world_size, port = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-    out_dir = Path(sys.argv[4])
-    dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=world_size)
-    for index, case in enumerate(sys.argv[5:]):
+    rank, world_size, out_dir = int(sys.argv[1]), int(sys.argv[2]), Path(sys.argv[3])
+    # a file rendezvous: no port to pick, so no race with other processes on the machine
+    rendezvous = f"file://{(out_dir / 'rendezvous').as_posix()}"
+    dist.init_process_group("gloo", init_method=rendezvous, rank=rank, world_size=world_size)
+    for index, case in enumerate(sys.argv[4:]):
         sizes, dims = case.split("/")
         saved = run_case(rank, [int(s) for s in sizes.split(",")], int(dims))
         torch.save(saved, out_dir / f"case{index}_rank{rank}.pt")

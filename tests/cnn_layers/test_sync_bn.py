@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -17,20 +16,13 @@ from cnn_layers import BatchNormNd, SyncBatchNorm, build_norm_layer, convert_syn
 WORKER = Path(__file__).with_name("sync_bn_worker.py")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def run_ranks(world_size: int, cases: list[tuple[list[int], int]], tmp_path: Path) -> list[list[dict]]:
-    """Start ``world_size`` worker processes that run every case; per case, what each rank saved."""
-    port = free_port()
+def start_ranks(world_size: int, cases: list[tuple[list[int], int]], tmp_path: Path) -> list[tuple[int, str]]:
+    """Run ``world_size`` worker processes over every case; each one's exit code and output."""
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     case_args = [f"{','.join(map(str, sizes))}/{dims}" for sizes, dims in cases]
     procs = [
         subprocess.Popen(
-            [sys.executable, str(WORKER), str(rank), str(world_size), str(port), str(tmp_path), *case_args],
+            [sys.executable, str(WORKER), str(rank), str(world_size), str(tmp_path), *case_args],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -45,8 +37,13 @@ def run_ranks(world_size: int, cases: list[tuple[list[int], int]], tmp_path: Pat
         for proc in procs:
             if proc.poll() is None:
                 proc.kill()
-    for rank, (proc, text) in enumerate(zip(procs, outputs, strict=True)):
-        assert proc.returncode == 0, f"rank {rank} failed:\n{text}"
+    return [(proc.returncode, text) for proc, text in zip(procs, outputs, strict=True)]
+
+
+def run_ranks(world_size: int, cases: list[tuple[list[int], int]], tmp_path: Path) -> list[list[dict]]:
+    """Per case, what each rank saved; every rank must succeed."""
+    for rank, (code, text) in enumerate(start_ranks(world_size, cases, tmp_path)):
+        assert code == 0, f"rank {rank} failed:\n{text}"
     return [[torch.load(tmp_path / f"case{i}_rank{rank}.pt") for rank in range(world_size)] for i in range(len(cases))]
 
 
@@ -103,6 +100,23 @@ def test_sync_bn_equals_batch_norm_on_the_global_batch(world_size, tmp_path):
             for key in ("running_mean", "running_var"):
                 torch.testing.assert_close(rank[key], expected[key], **tol, msg=f"{case} {key}")
             assert rank["num_batches_tracked"].item() == 2
+
+
+@pytest.mark.distributed
+def test_a_single_value_per_channel_over_all_ranks_is_a_clear_error(tmp_path):
+    # (1, 3) on rank 0 and nothing on rank 1: one value per channel in the global batch
+    for code, text in start_ranks(2, [([1, 0], 2)], tmp_path):
+        assert code != 0
+        assert "ValueError: SyncBatchNorm: expected more than 1 value per channel over all processes" in text
+
+
+@pytest.mark.gpu
+def test_on_cuda_without_process_group_it_is_batch_norm():
+    torch.manual_seed(0)
+    x = torch.randn(4, 3, 2, 2, device="cuda")
+    sync, bn = SyncBatchNorm(3).cuda(), nn.BatchNorm2d(3).cuda()
+    torch.testing.assert_close(sync(x), bn(x))
+    torch.testing.assert_close(sync.running_mean, bn.running_mean)
 
 
 def test_without_process_group_it_is_batch_norm():
