@@ -12,6 +12,7 @@ parallel and synchronised batch norm. The config holds four sections::
 from __future__ import annotations
 
 import copy
+import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,7 @@ from cnn_layers import convert_sync_batchnorm
 from .build import build_model
 from .datasets import build_datasets
 from .distributed import DistributedContext
+from .gradient_averaging import GradientAveraging
 from .progress import progress_bar
 
 DEFAULT_OPTIMIZER: dict[str, Any] = {"type": "SGD", "lr": 0.05, "momentum": 0.9, "weight_decay": 5e-4}
@@ -100,6 +102,12 @@ def predict_labels(model: nn.Module, dataset: Dataset, batch_size: int = 256, de
     return torch.cat(labels)
 
 
+def _ddp_buffer_options() -> dict[str, bool]:
+    """Keep each rank's batch-norm statistics its own, as mmcv does (newer torch renamed the option)."""
+    params = inspect.signature(DistributedDataParallel).parameters
+    return {"forward_sync_buffers": False} if "forward_sync_buffers" in params else {"broadcast_buffers": False}
+
+
 def _section(cfg: Mapping[str, Any], key: str, default: Mapping[str, Any]) -> dict[str, Any]:
     value = cfg.get(key, default)
     if not isinstance(value, Mapping):
@@ -121,7 +129,8 @@ def train_classifier(
     ``epochs`` and ``seed`` override ``cfg['train']``. Under ``torchrun`` the
     batch norms become :class:`cnn_layers.SyncBatchNorm`, the model is wrapped
     in ``DistributedDataParallel`` and each rank sees its share of every epoch;
-    only rank 0 prints. ``cfg`` is not modified.
+    only rank 0 prints. On CPU with synchronised batch norm, which torch's
+    DDP refuses, :class:`GradientAveraging` takes DDP's place. ``cfg`` is not modified.
 
     >>> run = train_classifier(dict(
     ...     model=dict(backbone=dict(type='ResNet_CIFAR', depth=18, base_channels=2),
@@ -156,7 +165,10 @@ def train_classifier(
     if ctx.enabled:
         if train_cfg.get("sync_bn", True):
             model = convert_sync_batchnorm(model)
-        module = DistributedDataParallel(model, broadcast_buffers=False)
+        if ctx.device.type == "cpu" and any(isinstance(m, nn.SyncBatchNorm) for m in model.modules()):
+            module = GradientAveraging(model)  # torch's DDP refuses SyncBatchNorm on CPU
+        else:
+            module = DistributedDataParallel(model, **_ddp_buffer_options())
         sampler = DistributedSampler(train_set, num_replicas=ctx.world_size, rank=ctx.rank, shuffle=True, seed=seed)
     loader = DataLoader(
         train_set,
@@ -185,6 +197,8 @@ def train_classifier(
             loss = total_loss(module(images.to(ctx.device), labels.to(ctx.device), mode="loss"))
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
+            if isinstance(module, GradientAveraging):
+                module.average_gradients()
             optimizer.step()
             scheduler.step()
             running, steps = running + loss.item(), steps + 1

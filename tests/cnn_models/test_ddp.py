@@ -1,0 +1,52 @@
+"""Two real processes under torchrun (gloo): DDP keeps the ranks identical and SyncBN syncs the statistics."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+WORKER = Path(__file__).with_name("ddp_worker.py")
+
+
+def _launch(tmp_path: Path, mode: str) -> tuple[dict, dict]:
+    out = tmp_path / mode
+    out.mkdir()
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"]
+    result = subprocess.run([*cmd, str(WORKER), str(out), mode], env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return torch.load(out / "rank0.pt"), torch.load(out / "rank1.pt")
+
+
+def _running_stats(state: dict) -> dict:
+    return {k: v for k, v in state.items() if k.endswith(("running_mean", "running_var"))}
+
+
+@pytest.mark.distributed
+def test_ddp_with_sync_bn_keeps_every_weight_and_statistic_identical(tmp_path):
+    rank0, rank1 = _launch(tmp_path, "sync")
+    assert rank0["world_size"] == rank1["world_size"] == 2
+    assert rank0["norms"] == ["SyncBatchNorm"]
+    assert rank0["state"].keys() == rank1["state"].keys()
+    for key, value in rank0["state"].items():
+        torch.testing.assert_close(value, rank1["state"][key], rtol=0, atol=1e-6, msg=key)
+    stats = _running_stats(rank0["state"])
+    assert len(stats) == 2 * 20  # ResNet-18: stem norm, 2 per block in 8 blocks, 3 downsample norms
+    moved = [k for k, v in stats.items() if k.endswith("running_mean") and v.abs().sum() > 0]
+    assert moved, "the running means never left their initial zeros"
+
+
+@pytest.mark.distributed
+def test_without_sync_bn_the_statistics_differ_while_weights_agree(tmp_path):
+    rank0, rank1 = _launch(tmp_path, "plain")
+    assert rank0["norms"] == ["BatchNorm2d"]
+    params = [k for k in rank0["state"] if not k.endswith(("running_mean", "running_var", "num_batches_tracked"))]
+    for key in params:
+        torch.testing.assert_close(rank0["state"][key], rank1["state"][key], rtol=0, atol=1e-6, msg=key)
+    stats0, stats1 = _running_stats(rank0["state"]), _running_stats(rank1["state"])
+    assert any(not torch.allclose(stats0[k], stats1[k]) for k in stats0)
