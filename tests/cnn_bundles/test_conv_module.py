@@ -290,3 +290,19 @@ def test_conv_type_without_padding_mode_argument() -> None:
     assert isinstance(module.conv, PlainConv) and module(torch.randn(1, 3, 5, 5)).shape == (1, 4, 5, 5)
     reflect = ConvModule(3, 4, 3, padding=1, padding_mode="reflect", conv_cfg=dict(type=PlainConv))
     assert reflect(torch.randn(1, 3, 5, 5)).shape == (1, 4, 5, 5)
+
+
+def test_leaky_relu_given_as_a_class_gets_its_gain() -> None:
+    torch.manual_seed(0)
+    module = ConvModule(16, 64, 3, act_cfg=dict(type=nn.LeakyReLU, negative_slope=0.5))
+    gain = math.sqrt(2 / (1 + 0.5**2))
+    assert module.conv.weight.std().item() == pytest.approx(gain / math.sqrt(64 * 9), rel=0.05)
+
+
+def test_spectral_norm_init_weights_keeps_the_conv_and_resets_the_norm() -> None:
+    module = ConvModule(3, 8, 3, norm_cfg=dict(type="BN"), with_spectral_norm=True)
+    before = module.conv.weight_orig.detach().clone()
+    with torch.no_grad():
+        module.bn.weight.fill_(5)
+    module.init_weights()
+    assert torch.equal(module.conv.weight_orig, before) and torch.equal(module.bn.weight, torch.ones(8))

@@ -185,19 +185,23 @@ class ConvModule(BaseModule):
         )
 
     def default_init(self) -> None:
-        """Kaiming for the conv (unless it brings its own ``init_weights``), 1 and 0 for the norm."""
-        if not hasattr(self.conv, "init_weights"):
-            if self.act_cfg is not None and self.act_cfg.get("type") == "LeakyReLU":
-                nonlinearity, a = "leaky_relu", self.act_cfg.get("negative_slope", 0.01)
+        """Kaiming for the conv, 1 and 0 for the norm.
+
+        A conv that brings its own ``init_weights`` keeps it; a spectral-norm
+        conv keeps the initialisation it got before it was wrapped.
+        """
+        if not hasattr(self.conv, "init_weights") and not hasattr(self.conv, "weight_orig"):
+            activation = getattr(self, "activate", None)
+            if isinstance(activation, nn.LeakyReLU):
+                kaiming_init(self.conv, a=activation.negative_slope, nonlinearity="leaky_relu")
             else:
-                nonlinearity, a = "relu", 0
-            kaiming_init(self.conv, a=a, nonlinearity=nonlinearity)
+                kaiming_init(self.conv, nonlinearity="relu")
         if self.norm is not None:
             constant_init(self.norm, 1, bias=0)
 
     def init_weights(self) -> None:
         """Apply ``init_cfg`` if one was given, else the default initialisation."""
-        if self.init_cfg is None and not self.with_spectral_norm:
+        if self.init_cfg is None:
             self.default_init()
         else:
             super().init_weights()
