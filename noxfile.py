@@ -241,9 +241,14 @@ def build(session: nox.Session) -> None:
     """Build every wheel into dist/, then install each alone in a fresh venv from dist/ only."""
     session.install("hatch")
     shutil.rmtree(DIST, ignore_errors=True)
+    # hatch's own data directory per run: a build environment left half-made by an
+    # interrupted run elsewhere on the machine must not break this one.
+    # nox's UV_PYTHON would send the uv inside hatch to this session's venv instead of hatch's own.
+    hatch_env = {"HATCH_DATA_DIR": str(Path(session.create_tmp()).resolve() / "hatch")}
+    hatch_env |= {"UV_PYTHON": None, "UV_PROJECT_ENVIRONMENT": None}
     for dist in _distributions():
         session.chdir(PACKAGES / dist)
-        session.run("hatch", "build", "--target", "wheel", "--target", "sdist", str(DIST), silent=True)
+        session.run("hatch", "build", "--target", "wheel", "--target", "sdist", str(DIST), env=hatch_env)
     session.chdir(ROOT)
     session.log("built: " + ", ".join(sorted(p.name for p in DIST.iterdir())))
     for dist in _distributions():
@@ -252,7 +257,7 @@ def build(session: nox.Session) -> None:
 
 def _install_wheel_alone(session: nox.Session, dist: str) -> None:
     """A fresh venv holding one wheel and what it declares; internal pins resolve to dist/ only."""
-    venv = Path(session.create_tmp()) / f"only-{dist}"
+    venv = Path(session.create_tmp()).resolve() / f"only-{dist}"
     shutil.rmtree(venv, ignore_errors=True)
     python = str(venv / ("Scripts" if os.name == "nt" else "bin") / "python")
     uv = shutil.which("uv", path=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
