@@ -6,7 +6,7 @@ A CASE is ``SIZES/DIMS``: comma-separated per-rank batch sizes (uneven or
 zero allowed) and the input's number of dimensions, e.g. ``3,5/4``. For each
 case every rank rebuilds the same global batch from a fixed seed, takes its
 own slice, trains a converted model for two steps and saves what it saw to
-``OUT_DIR/case<i>_rank<rank>.pt``.
+``OUT_DIR/case<i>_rank<rank>.pt`` (or ``{"error": message}`` for a ValueError).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def run_case(rank: int, sizes: list[int], dims: int) -> dict[str, torch.Tensor]:
     data = global_data(sizes, dims)
     start, stop = sum(sizes[:rank]), sum(sizes[: rank + 1])
 
-    norm = nn.BatchNorm1d(CHANNELS) if dims == 3 else nn.BatchNorm2d(CHANNELS)
+    norm = nn.BatchNorm1d(CHANNELS) if dims in (2, 3) else nn.BatchNorm2d(CHANNELS)
     model = convert_sync_batchnorm(nn.Sequential(norm))
     assert type(model[0]) is SyncBatchNorm
     with torch.no_grad():
@@ -71,7 +71,10 @@ def main() -> None:
     dist.init_process_group("gloo", init_method=rendezvous, rank=rank, world_size=world_size)
     for index, case in enumerate(sys.argv[4:]):
         sizes, dims = case.split("/")
-        saved = run_case(rank, [int(s) for s in sizes.split(",")], int(dims))
+        try:
+            saved = run_case(rank, [int(s) for s in sizes.split(",")], int(dims))
+        except ValueError as exc:  # every rank sees the same global counts, so all fail alike
+            saved = {"error": str(exc)}
         torch.save(saved, out_dir / f"case{index}_rank{rank}.pt")
     dist.destroy_process_group()
 

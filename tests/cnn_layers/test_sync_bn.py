@@ -16,8 +16,8 @@ from cnn_layers import BatchNormNd, SyncBatchNorm, build_norm_layer, convert_syn
 WORKER = Path(__file__).with_name("sync_bn_worker.py")
 
 
-def start_ranks(world_size: int, cases: list[tuple[list[int], int]], tmp_path: Path) -> list[tuple[int, str]]:
-    """Run ``world_size`` worker processes over every case; each one's exit code and output."""
+def run_ranks(world_size: int, cases: list[tuple[list[int], int]], tmp_path: Path) -> list[list[dict]]:
+    """Run ``world_size`` worker processes over every case; per case, what each rank saved."""
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     case_args = [f"{','.join(map(str, sizes))}/{dims}" for sizes, dims in cases]
     procs = [
@@ -37,13 +37,8 @@ def start_ranks(world_size: int, cases: list[tuple[list[int], int]], tmp_path: P
         for proc in procs:
             if proc.poll() is None:
                 proc.kill()
-    return [(proc.returncode, text) for proc, text in zip(procs, outputs, strict=True)]
-
-
-def run_ranks(world_size: int, cases: list[tuple[list[int], int]], tmp_path: Path) -> list[list[dict]]:
-    """Per case, what each rank saved; every rank must succeed."""
-    for rank, (code, text) in enumerate(start_ranks(world_size, cases, tmp_path)):
-        assert code == 0, f"rank {rank} failed:\n{text}"
+    for rank, (proc, text) in enumerate(zip(procs, outputs, strict=True)):
+        assert proc.returncode == 0, f"rank {rank} failed:\n{text}"
     return [[torch.load(tmp_path / f"case{i}_rank{rank}.pt") for rank in range(world_size)] for i in range(len(cases))]
 
 
@@ -55,7 +50,7 @@ def reference(sizes: list[int], dims: int) -> dict[str, torch.Tensor]:
     finally:
         sys.path.pop(0)
     data = sync_bn_worker.global_data(sizes, dims)
-    bn = nn.BatchNorm1d(3) if dims == 3 else nn.BatchNorm2d(3)
+    bn = nn.BatchNorm1d(3) if dims in (2, 3) else nn.BatchNorm2d(3)
     with torch.no_grad():
         bn.weight.copy_(data["weight"])
         bn.bias.copy_(data["bias"])
@@ -104,10 +99,11 @@ def test_sync_bn_equals_batch_norm_on_the_global_batch(world_size, tmp_path):
 
 @pytest.mark.distributed
 def test_a_single_value_per_channel_over_all_ranks_is_a_clear_error(tmp_path):
-    # (1, 3) on rank 0 and nothing on rank 1: one value per channel in the global batch
-    for code, text in start_ranks(2, [([1, 0], 2)], tmp_path):
-        assert code != 0
-        assert "ValueError: SyncBatchNorm: expected more than 1 value per channel over all processes" in text
+    # (1, 3) on rank 0 and nothing on rank 1: one value per channel in the global batch; then a valid case
+    error_case, after = run_ranks(2, [([1, 0], 2), ([2, 1], 2)], tmp_path)
+    for rank in error_case:
+        assert rank["error"].startswith("SyncBatchNorm: expected more than 1 value per channel over all processes")
+    torch.testing.assert_close(torch.cat([r["out1"] for r in after]), reference([2, 1], 2)["out1"])
 
 
 @pytest.mark.gpu
