@@ -90,3 +90,14 @@ def test_fuse_conv_bn_folds_every_batchnorm_of_torchvision_models(name: str) -> 
         assert torch.allclose(actual, expected, rtol=1e-4, atol=1e-5 * expected.abs().max().item())
         fused, x_cl = to_channels_last(fused, x)
         assert torch.allclose(fused(x_cl), expected, rtol=1e-4, atol=1e-5 * expected.abs().max().item())
+
+
+def test_ghost_bottleneck_with_another_activation_equals_timm(random_bn) -> None:
+    from timm.models.ghostnet import GhostBottleneck as TimmGhostBottleneck
+
+    theirs = random_bn(TimmGhostBottleneck(16, 32, 24, stride=2, se_ratio=0.25, act_layer=nn.Hardswish)).eval()
+    ours = GhostBottleneck(16, 32, 24, stride=2, se_ratio=0.25, act_cfg=dict(type="HSwish")).eval()
+    ours.load_state_dict({timm_ghost_keys(k): v for k, v in theirs.state_dict().items()}, strict=True)
+    x = torch.randn(2, 16, 8, 8)
+    with torch.no_grad():
+        assert torch.allclose(ours(x), theirs(x), atol=1e-5)

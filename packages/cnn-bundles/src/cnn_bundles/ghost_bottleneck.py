@@ -33,11 +33,11 @@ class GhostBottleneck(BaseModule):
         dw_kernel_size: kernel of the strided depthwise convs (block and shortcut).
         stride: stride of the block.
         se_ratio: squeeze ratio of the SE layer; ``0`` or ``None`` disables it.
-            Its squeeze channels are ``mid_channels * se_ratio`` rounded to a
-            multiple of 4 and its gate is a hard sigmoid, as in GhostNet.
+            As in GhostNet, its squeeze channels are ``mid_channels * se_ratio``
+            rounded to a multiple of 4, its activation ReLU and its gate a hard sigmoid.
         conv_cfg: config of every conv.
         norm_cfg: config of every norm.
-        act_cfg: activation of ``ghost1`` and of the SE squeeze.
+        act_cfg: activation of ``ghost1`` (``ghost2`` and the shortcut are linear).
         init_cfg: initialisation config.
 
     >>> block = GhostBottleneck(16, 48, 24, stride=2, se_ratio=0.25)
@@ -88,7 +88,7 @@ class GhostBottleneck(BaseModule):
                 mid_channels,
                 squeeze_channels=make_divisible(mid_channels * se_ratio, 4),
                 conv_cfg=conv_cfg,
-                act_cfg=(act_cfg if act_cfg is not None else {"type": "ReLU"}, {"type": "HSigmoid"}),
+                act_cfg=({"type": "ReLU"}, {"type": "HSigmoid"}),
             )
             if se_ratio
             else None
