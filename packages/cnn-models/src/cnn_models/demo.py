@@ -37,7 +37,7 @@ DEMO_CONFIG: dict[str, Any] = dict(
         ),
     ),
     data=dict(type="digits", image_size=16, batch_size=64, test_fraction=0.25),
-    optimizer=dict(type="SGD", lr=0.05, momentum=0.9, weight_decay=5e-4, nesterov=True),
+    optimizer=dict(type="SGD", lr=0.02, momentum=0.9, weight_decay=5e-4, nesterov=True),
     train=dict(epochs=6, seed=0),
 )
 CHECKPOINT_NAME = "digits_resnet18_cifar.pth"
