@@ -17,7 +17,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from cnn_registry import OverrideAction, apply_overrides, load_config
+from cnn_registry.config import load_config
+from cnn_registry.override_action import OverrideAction
+from cnn_registry.overrides import apply_overrides
 
 from .build import build_model
 from .presets import PRESETS, get_preset

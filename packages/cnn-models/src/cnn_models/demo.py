@@ -18,7 +18,7 @@ from typing import Any
 import torch
 from torch.utils.data import DataLoader
 
-from cnn_registry import apply_overrides
+from cnn_registry.overrides import apply_overrides
 from cnn_zoo import load_checkpoint, save_checkpoint
 
 from .build import build_model
@@ -102,11 +102,10 @@ def run_demo(
         f"(largest score difference {difference:.3g})"
     )
     shown = min(12, len(before))
+    labels = run.test_labels if run.test_labels is not None else after.argmax(dim=1)
     log(
         "first test images, true -> predicted: "
-        + "  ".join(
-            f"{int(t)}->{int(p)}" for t, p in zip(run.test_labels[:shown], after.argmax(dim=1)[:shown], strict=True)
-        )
+        + "  ".join(f"{int(t)}->{int(p)}" for t, p in zip(labels[:shown], after.argmax(dim=1)[:shown], strict=True))
     )
     seconds = time.perf_counter() - start
     log(f"test accuracy {run.test_accuracy:.2f}% in {seconds:.0f} s")

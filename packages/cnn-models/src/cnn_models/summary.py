@@ -116,7 +116,7 @@ def summarize(model: nn.Module, input_shape: Sequence[int] = (3, 224, 224)) -> M
     model.eval()
     device = next((p.device for p in model.parameters()), torch.device("cpu"))
     try:
-        with torch.no_grad(), FlopCounterMode(display=False, depth=None) as counter:
+        with torch.no_grad(), FlopCounterMode(display=False, depth=64) as counter:
             model(torch.zeros(1, *shape, device=device))
     finally:
         for hook in hooks:

@@ -161,14 +161,14 @@ def train_classifier(
     train_set, test_set = build_datasets(data_cfg, seed=seed)
     model = build_model(model_cfg).to(ctx.device)
     module: nn.Module = model
-    sampler = None
+    sampler: DistributedSampler | None = None
     if ctx.enabled:
         if train_cfg.get("sync_bn", True):
             model = convert_sync_batchnorm(model)
         if ctx.device.type == "cpu" and any(isinstance(m, nn.SyncBatchNorm) for m in model.modules()):
             module = GradientAveraging(model)  # torch's DDP refuses SyncBatchNorm on CPU
         else:
-            module = DistributedDataParallel(model, **_ddp_buffer_options())
+            module = DistributedDataParallel(model, **_ddp_buffer_options())  # type: ignore[arg-type]
         sampler = DistributedSampler(train_set, num_replicas=ctx.world_size, rank=ctx.rank, shuffle=True, seed=seed)
     loader = DataLoader(
         train_set,
@@ -206,7 +206,7 @@ def train_classifier(
                 bar.set_postfix_str(f"loss {running / steps:.4f}", refresh=False)
         run.epoch_losses.append(running / max(steps, 1))
         say(f"epoch {epoch + 1}/{epochs}: mean loss {run.epoch_losses[-1]:.4f}")
-    run.test_labels = torch.stack([label for _, label in test_set]) if len(test_set) else torch.zeros(0)
+    run.test_labels = test_set.tensors[1]
     run.test_predictions = predict_labels(model, test_set, device=ctx.device)
     correct = int((run.test_predictions == run.test_labels).sum())
     run.test_accuracy = 100.0 * correct / len(test_set) if len(test_set) else 0.0

@@ -90,10 +90,10 @@ class ImageClassifier(BaseModule):
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
         feats = self.extract_feat(inputs)
-        if mode != "tensor" and self.head is None:
-            raise ValueError(f"mode={mode!r} needs a head; this model was built with head=None")
         if mode == "tensor":
             return self.head(feats) if self.head is not None else feats
+        if self.head is None:
+            raise ValueError(f"mode={mode!r} needs a head; this model was built with head=None")
         if mode == "loss":
             if targets is None:
                 raise ValueError("mode='loss' needs targets (class indices or label tensors), got None")

@@ -24,7 +24,7 @@ def check_reduction(reduction: object, argument: str = "reduction") -> str:
     """
     if reduction not in REDUCTIONS:
         raise ValueError(f"{argument} must be one of {REDUCTIONS}, got {reduction!r}")
-    return reduction  # type: ignore[return-value]
+    return str(reduction)
 
 
 def reduce_loss(loss: torch.Tensor, reduction: str) -> torch.Tensor:
