@@ -34,19 +34,50 @@ TINY_HRNET = dict(
 
 BACKBONES = {
     "resnet18": lambda: ResNet(18, base_channels=8),
-    "resnet50-caffe-frozen": lambda: ResNet(50, base_channels=8, style="caffe", frozen_stages=1, norm_eval=True),
+    "resnet50-caffe-frozen": lambda: ResNet(
+        50,
+        base_channels=8,
+        style="caffe",
+        frozen_stages=1,
+        norm_eval=True,
+        num_stages=2,
+        strides=(1, 2),
+        dilations=(1, 1),
+        out_indices=(0, 1),
+    ),
     "resnet50-dilated-plugins": lambda: ResNet(
         50,
         base_channels=8,
-        strides=(1, 2, 1, 1),
-        dilations=(1, 1, 2, 4),
+        num_stages=2,
+        out_indices=(0, 1),
+        strides=(1, 1),
+        dilations=(1, 2),
         plugins=[dict(cfg=dict(type="ContextBlock", ratio=1 / 4), position="after_conv3")],
     ),
     "resnetv1c": lambda: ResNetV1c(depth=18, base_channels=8),
-    "resnetv1d-gn": lambda: ResNetV1d(depth=50, base_channels=8, norm_cfg=dict(type="GN", num_groups=4)),
+    "resnetv1d-gn": lambda: ResNetV1d(
+        depth=50,
+        base_channels=8,
+        norm_cfg=dict(type="GN", num_groups=4),
+        num_stages=2,
+        strides=(1, 2),
+        dilations=(1, 1),
+        out_indices=(0, 1),
+    ),
     "resnet_cifar": lambda: ResNet_CIFAR(depth=18, base_channels=8),
-    "resnext": lambda: ResNeXt(50, groups=4, base_width=4, base_channels=16),
-    "res2net": lambda: Res2Net(depth=50, scales=4, base_width=4, base_channels=16),
+    "resnext": lambda: ResNeXt(
+        50, groups=4, base_width=4, base_channels=16, num_stages=2, strides=(1, 2), dilations=(1, 1), out_indices=(0, 1)
+    ),
+    "res2net": lambda: Res2Net(
+        depth=50,
+        scales=4,
+        base_width=4,
+        base_channels=16,
+        num_stages=2,
+        strides=(1, 2),
+        dilations=(1, 1),
+        out_indices=(0, 1),
+    ),
     "regnet": lambda: RegNet(dict(w0=8, wa=6.0, wm=1.4, group_w=8, depth=5, bot_mul=1.0)),
     "hrnet": lambda: HRNet(TINY_HRNET),
     "vgg-bn": lambda: VGG(11, with_bn=True),
@@ -72,8 +103,19 @@ def test_fullgraph_trace_matches_eager(name):
 def test_fullgraph_training_step_with_checkpointing():
     torch._dynamo.reset()
     torch.manual_seed(0)
-    model = ResNet(18, base_channels=8, with_cp=True, frozen_stages=1).train()
-    reference = ResNet(18, base_channels=8, frozen_stages=1).train()
+    model = ResNet(
+        18,
+        base_channels=8,
+        with_cp=True,
+        frozen_stages=1,
+        num_stages=2,
+        strides=(1, 2),
+        dilations=(1, 1),
+        out_indices=(0, 1),
+    ).train()
+    reference = ResNet(
+        18, base_channels=8, frozen_stages=1, num_stages=2, strides=(1, 2), dilations=(1, 1), out_indices=(0, 1)
+    ).train()
     reference.load_state_dict(model.state_dict())
     compiled = torch.compile(model, backend="aot_eager", fullgraph=True)
     x = torch.rand(2, 3, 32, 32)
@@ -81,6 +123,7 @@ def test_fullgraph_training_step_with_checkpointing():
     sum(o.sum() for o in reference(x)).backward()
     assert model.layer1[0].conv1.weight.grad is None
     torch.testing.assert_close(model.layer2[0].conv1.weight.grad, reference.layer2[0].conv1.weight.grad)
+    assert model.layer2[0].bn1.num_batches_tracked == 1
     torch.testing.assert_close(model.layer2[0].bn1.running_mean, reference.layer2[0].bn1.running_mean)
 
 

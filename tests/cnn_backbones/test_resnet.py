@@ -212,6 +212,9 @@ def test_dcn_stages_use_the_deformable_conv():
     assert dcn == dict(type="DCN", deform_groups=1, fallback_on_stride=False)
     assert type(model.layer1[0].conv2) is nn.Conv2d
     assert type(model.layer2[0].conv2) is not nn.Conv2d
+    # mmdet's DCN checkpoints (e.g. faster_rcnn_r50_fpn_dconv_c3-c5) hold exactly these keys per block
+    keys = {k for k in model.state_dict() if k.startswith("layer2.0.conv2")}
+    assert keys == {"layer2.0.conv2.weight", "layer2.0.conv2.conv_offset.weight", "layer2.0.conv2.conv_offset.bias"}
     assert model(torch.rand(1, 3, 32, 32))[-1].shape == (1, 2048, 1, 1)
 
 

@@ -21,7 +21,8 @@ class GhostNet(BaseModule):
 
     ``blocks[i]`` is stage ``i``; ``blocks[9]`` is the final 1x1 conv to ``960 * widen_factor``
     channels. The default ``out_indices`` are the last stage at each resolution (strides 4, 8,
-    16, 32), the stages timm's ``ghostnet_100`` reports as features.
+    16, 32), the widest features there. timm's ``features_only`` GhostNet reports the first stage
+    at each resolution instead; ``out_indices=(1, 3, 5, 7)`` gives the same maps.
 
     Args:
         widen_factor: Width multiplier (0.5, 1.0 and 1.3 are published); channels are rounded to multiples of 4.
