@@ -11,7 +11,9 @@ own slice, trains a converted model for two steps and saves what it saw to
 
 from __future__ import annotations
 
+import os
 import sys
+import warnings
 from pathlib import Path
 
 import torch
@@ -65,6 +67,7 @@ def run_case(rank: int, sizes: list[int], dims: int) -> dict[str, torch.Tensor]:
 
 
 def main() -> None:
+    warnings.simplefilter("error", FutureWarning)  # deprecated torch APIs fail the test
     rank, world_size, out_dir = int(sys.argv[1]), int(sys.argv[2]), Path(sys.argv[3])
     # a file rendezvous: no port to pick, so no race with other processes on the machine
     rendezvous = f"file://{(out_dir / 'rendezvous').as_posix()}"
@@ -76,7 +79,11 @@ def main() -> None:
         except ValueError as exc:  # every rank sees the same global counts, so all fail alike
             saved = {"error": str(exc)}
         torch.save(saved, out_dir / f"case{index}_rank{rank}.pt")
-    dist.destroy_process_group()
+    dist.barrier()  # every rank has finished its collectives and saved its results
+    # Tearing gloo down at interpreter exit aborts now and then ("terminate called without an
+    # active exception", pytorch/pytorch#190489); the results are on disk, so leave at once.
+    sys.stdout.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":

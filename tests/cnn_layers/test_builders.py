@@ -10,7 +10,6 @@ from torch import nn
 
 from cnn_layers import (
     ACTIVATION_LAYERS,
-    NORM_LAYERS,
     PLUGIN_LAYERS,
     build_activation_layer,
     build_conv_layer,
@@ -307,8 +306,3 @@ def test_a_type_of_another_builder_says_which_builder_to_use(builder, cfg, hint)
 def test_type_that_is_neither_name_nor_class():
     with pytest.raises(TypeError, match=r"cfg\['type'\] must be a registered name or a class, got int: 3"):
         build_norm_layer(dict(type=3), 4)
-
-
-def test_norm_registry_lists_seed_types():
-    for name in ("BN1d", "BN2d", "BN3d", "BN", "SyncBN", "GN", "LN", "IN1d", "IN2d", "IN3d", "IN"):
-        assert name in NORM_LAYERS

@@ -28,16 +28,45 @@ def test_english_seed_typo_names_the_right_builder():
 
 
 @pytest.mark.usefixtures("restore_registries")
-def test_seed_extension_example_builds_a_registered_upsample():
+def test_seed_extension_example_runs_as_written():
     @UPSAMPLE_LAYERS.register_module()
     class MyUpsample:
         def __init__(self, scale_factor):
-            self.scale_factor = scale_factor
+            pass
 
         def forward(self, x):
-            return x
+            pass
 
     cfg = dict(type="MyUpsample", scale_factor=2)
     layer = build_upsample_layer(cfg)
-    assert isinstance(layer, MyUpsample)
-    assert layer.scale_factor == 2
+    assert type(layer) is MyUpsample
+    assert cfg == dict(type="MyUpsample", scale_factor=2)
+
+
+@pytest.mark.usefixtures("restore_registries")
+def test_registered_upsample_gets_its_arguments():
+    @UPSAMPLE_LAYERS.register_module()
+    class MyUpsample(nn.Module):
+        def __init__(self, scale_factor):
+            super().__init__()
+            self.scale_factor = scale_factor
+
+        def forward(self, x):
+            return nn.functional.interpolate(x, scale_factor=self.scale_factor)
+
+    layer = build_upsample_layer(dict(type="MyUpsample", scale_factor=2))
+    assert layer(torch.zeros(1, 1, 2, 3)).shape == (1, 1, 4, 6)
+
+
+def test_seed_type_lists_are_registered():
+    from cnn_layers import ACTIVATION_LAYERS, CONV_LAYERS, NORM_LAYERS, PADDING_LAYERS
+
+    seeds = {
+        CONV_LAYERS: "Conv1d Conv2d Conv3d Conv",
+        NORM_LAYERS: "BN1d BN2d BN3d BN SyncBN GN LN IN1d IN2d IN3d IN",
+        ACTIVATION_LAYERS: "ReLU LeakyReLU PReLU RReLU ReLU6 ELU Sigmoid Tanh GELU",
+        UPSAMPLE_LAYERS: "nearest bilinear deconv pixel_shuffle",
+        PADDING_LAYERS: "zero reflect replicate",
+    }
+    for registry, names in seeds.items():
+        assert [name for name in names.split() if name not in registry] == [], registry.name

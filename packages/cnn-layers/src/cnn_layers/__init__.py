@@ -1,4 +1,4 @@
-"""Build convolution, normalisation, activation, upsampling, padding and plugin layers from config dicts.
+"""Build convolution, normalisation, activation, upsampling, padding, dropout and plugin layers from config dicts.
 
 >>> from cnn_layers import build_conv_layer, build_norm_layer
 >>> conv = build_conv_layer(dict(type='Conv2d'), 3, 8, kernel_size=3, padding=1)

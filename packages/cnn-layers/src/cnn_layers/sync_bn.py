@@ -22,6 +22,31 @@ from .registry import NORM_LAYERS
 TORCH_SYNC_DEVICES = ("cuda", "hpu", "xpu")
 
 
+class _AllReduceSum(torch.autograd.Function):
+    """Sum a tensor over the group; the gradient of every rank's input is the sum of all ranks' gradients."""
+
+    @staticmethod
+    def forward(ctx: Any, tensor: torch.Tensor, group: dist.ProcessGroup | None) -> torch.Tensor:
+        ctx.group = group
+        total = tensor.clone()
+        dist.all_reduce(total, group=group)
+        return total
+
+    @staticmethod
+    def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor, None]:
+        total = grad.clone()
+        dist.all_reduce(total, group=ctx.group)
+        return total, None
+
+
+def all_reduce_sum(tensor: torch.Tensor, group: dist.ProcessGroup | None) -> torch.Tensor:
+    """``tensor`` summed over ``group`` (``None``: the world), differentiable.
+
+    torch.distributed.nn.functional.all_reduce does the same but is deprecated.
+    """
+    return _AllReduceSum.apply(tensor, group)
+
+
 def _sync_stats_needed(module: nn.SyncBatchNorm) -> bool:
     if not (module.training and dist.is_available() and dist.is_initialized()):
         return False
@@ -70,13 +95,11 @@ class SyncBatchNorm(nn.SyncBatchNorm):
 
     def _forward_all_reduce(self, x: torch.Tensor) -> torch.Tensor:
         """Normalise with the mean and variance of the global batch, gathered by two all-reduces."""
-        from torch.distributed.nn.functional import all_reduce
-
         self._check_input_dim(x)
         group = self.process_group or dist.group.WORLD
         reduce_dims = [0, *range(2, x.dim())]
         count = torch.tensor([x.numel() // x.size(1)], dtype=x.dtype, device=x.device)
-        sums = all_reduce(torch.cat([x.sum(reduce_dims), count]), group=group)
+        sums = all_reduce_sum(torch.cat([x.sum(reduce_dims), count]), group)
         total = sums[-1]
         if total.item() < 2:
             raise ValueError(
@@ -85,7 +108,7 @@ class SyncBatchNorm(nn.SyncBatchNorm):
         mean = sums[:-1] / total
         shape = [1, -1] + [1] * (x.dim() - 2)
         centred = x - mean.view(shape)
-        var = all_reduce(centred.pow(2).sum(reduce_dims), group=group) / total
+        var = all_reduce_sum(centred.pow(2).sum(reduce_dims), group) / total
         out = centred * torch.rsqrt(var + self.eps).view(shape)
         if self.affine:
             out = out * self.weight.view(shape) + self.bias.view(shape)
