@@ -135,3 +135,16 @@ def test_bad_arguments_and_input():
     with pytest.raises(ValueError, match=r"expected a 4D \(N, C, H, W\) input, got shape \(4, 5, 5\)"):
         DeformConv2d(4, 4, 3)(torch.zeros(4, 5, 5))
     assert math.isclose(torch.sigmoid(torch.tensor(0.0)).item(), 0.5)
+
+
+@pytest.mark.peer
+def test_dcn_survives_save_load_and_compiles_without_graph_breaks(tmp_path):
+    torch.manual_seed(0)
+    dcn = ModulatedDeformConv2d(2, 2, 3, padding=1)
+    randomise_offsets(dcn, scale=0.1)
+    x = torch.randn(1, 2, 4, 4)
+    torch.save(dcn, tmp_path / "dcn.pt")
+    loaded = torch.load(tmp_path / "dcn.pt", weights_only=False)
+    torch.testing.assert_close(loaded(x), dcn(x))
+    compiled = torch.compile(dcn, fullgraph=True, backend="eager")
+    torch.testing.assert_close(compiled(x), dcn(x))
