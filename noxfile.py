@@ -29,13 +29,8 @@ PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
 DEFAULT_PYTHON = "3.11"
 TORCH = "torch==2.13.0"  # the CPU build; the default for every torch session
 PEER_TORCH = ["torch==2.14.1", "torchvision==0.29.1", "timm"]  # the pair PyPI's torchvision works with
-TEST_TOOLS = [
-    "pytest>=8",
-    "pytest-timeout>=2.3",
-    "hypothesis>=6.100",
-    "numpy>=1.26",
-    "pip",
-]  # pip: tests install wheels
+# pip and hatchling: some tests build a plugin distribution and install it, as a user would.
+TEST_TOOLS = ["pytest>=8", "pytest-timeout>=2.3", "hypothesis>=6.100", "numpy>=1.26", "pip", "hatchling"]
 # Extras each package's own tests exercise (the code under them skips cleanly without).
 TEST_EXTRAS = {"cnn-registry": ["yaml", "toml"], "cnn-zoo": ["safetensors", "hf"], "cnn-models": ["demo"]}
 # uv when it is installed (`pip install 'nox[uv]'`): a torch venv in 2 s instead of 23 s.
