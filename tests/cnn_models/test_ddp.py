@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 import torch
 
+from cnn_models import build_model
+from cnn_zoo import load_checkpoint
+
 WORKER = Path(__file__).with_name("ddp_worker.py")
 
 
@@ -50,3 +53,26 @@ def test_without_sync_bn_the_statistics_differ_while_weights_agree(tmp_path):
         torch.testing.assert_close(rank0["state"][key], rank1["state"][key], rtol=0, atol=1e-6, msg=key)
     stats0, stats1 = _running_stats(rank0["state"]), _running_stats(rank1["state"])
     assert any(not torch.allclose(stats0[k], stats1[k]) for k in stats0)
+
+
+@pytest.mark.distributed
+def test_cnn_train_under_torchrun_saves_one_checkpoint(tmp_path):
+    model = dict(
+        backbone=dict(type="ResNet_CIFAR", depth=18, base_channels=4),
+        neck=dict(type="GlobalAveragePooling"),
+        head=dict(type="LinearClsHead", num_classes=4, in_channels=32),
+    )
+    config = tmp_path / "tiny.py"
+    config.write_text(
+        f"model = {model!r}\n"
+        "data = dict(type='random', num_samples=32, image_size=8, num_classes=4, batch_size=8)\n"
+        "train = dict(epochs=1, seed=0)\n"
+    )
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"]
+    cmd += ["-m", "cnn_models", "train", str(config), "--out", str(tmp_path / "out"), "--no-progress"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.count("world size 2") == 1  # only rank 0 prints
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["config.json", "latest.pth"]
+    load_checkpoint(build_model(model), tmp_path / "out" / "latest.pth", strict=True)
