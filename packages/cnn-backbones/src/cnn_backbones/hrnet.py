@@ -101,7 +101,7 @@ class HRModule(BaseModule):
         downsample = None
         if inplanes != out_channels:
             downsample = make_downsample(inplanes, out_channels, 1, conv_cfg=self.conv_cfg, norm_cfg=self.norm_cfg)
-        common = dict(with_cp=self.with_cp, conv_cfg=self.conv_cfg, norm_cfg=self.norm_cfg)
+        common: dict[str, Any] = dict(with_cp=self.with_cp, conv_cfg=self.conv_cfg, norm_cfg=self.norm_cfg)
         layers = [block(inplanes, planes, downsample=downsample, **common)]
         layers.extend(block(out_channels, planes, **common) for _ in range(1, num_blocks))
         self.in_channels[index] = out_channels
@@ -125,7 +125,8 @@ class HRModule(BaseModule):
                     fuse_layer.append(None)
                 else:
                     fuse_layer.append(self._make_down_path(channels[j], channels[i], i - j))
-            fuse_layers.append(nn.ModuleList(fuse_layer))
+            # None marks the identity path (i == j), as in the published modules and their keys
+            fuse_layers.append(nn.ModuleList(fuse_layer))  # type: ignore[arg-type]
         return nn.ModuleList(fuse_layers)
 
     def _make_down_path(self, in_channels: int, out_channels: int, steps: int) -> nn.Sequential:
@@ -148,8 +149,10 @@ class HRModule(BaseModule):
         if self.fuse_layers is None:
             return x
         outs = []
-        for fuse_layer in self.fuse_layers:
+        fuse_layer: nn.ModuleList
+        for fuse_layer in self.fuse_layers:  # type: ignore[assignment]
             y = None
+            layer: nn.Module | None
             for j, layer in enumerate(fuse_layer):
                 term = x[j] if layer is None else layer(x[j])
                 y = term if y is None else y + term
@@ -302,7 +305,7 @@ class HRNet(BaseModule):
                     for j in range(i + 1 - len(pre_channels))
                 ]
                 layers.append(nn.Sequential(*steps))
-        return nn.ModuleList(layers)
+        return nn.ModuleList(layers)  # type: ignore[arg-type]  # None: the branch passes through
 
     def _conv_bn_relu(self, in_channels: int, out_channels: int, stride: int = 2) -> nn.Sequential:
         return nn.Sequential(
@@ -320,7 +323,7 @@ class HRNet(BaseModule):
         downsample = None
         if inplanes != out_channels:
             downsample = make_downsample(inplanes, out_channels, 1, conv_cfg=self.conv_cfg, norm_cfg=self.norm_cfg)
-        common = dict(with_cp=self.with_cp, conv_cfg=self.conv_cfg, norm_cfg=self.norm_cfg)
+        common: dict[str, Any] = dict(with_cp=self.with_cp, conv_cfg=self.conv_cfg, norm_cfg=self.norm_cfg)
         layers = [block(inplanes, planes, downsample=downsample, **common)]
         layers.extend(block(out_channels, planes, **common) for _ in range(1, num_blocks))
         return nn.Sequential(*layers)

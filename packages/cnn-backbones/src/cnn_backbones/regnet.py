@@ -59,7 +59,8 @@ def regnet_stages(arch: dict[str, Any]) -> tuple[list[int], list[int], list[int]
         ([96, 192, 432, 1008], [2, 6, 15, 2], [48, 48, 48, 48])
     """
     widths = generate_regnet(arch["w0"], arch["wa"], arch["wm"], arch["depth"])
-    stage_widths, stage_blocks = [], []
+    stage_widths: list[int] = []
+    stage_blocks: list[int] = []
     for w in widths:
         if stage_widths and stage_widths[-1] == w:
             stage_blocks[-1] += 1
@@ -155,7 +156,7 @@ class RegNet(ResNet):
         self.stage_widths = stage_widths
         self.group_widths = group_widths
         self.depth = sum(stage_blocks)
-        self.stage_blocks = stage_blocks
+        self.stage_blocks = tuple(stage_blocks)
         self.stem_channels = stem_channels
         self.base_channels = base_channels
         self.num_stages = num_stages
