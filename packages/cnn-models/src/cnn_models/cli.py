@@ -121,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     summary.set_defaults(func=_summary)
 
     demo = commands.add_parser("demo", help="train seed 004's classifier on scikit-learn's digits")
-    demo.add_argument("--epochs", type=int, default=None, help="training epochs (default 6)")
+    demo.add_argument("--epochs", type=int, default=None, help="training epochs (default 4)")
     demo.add_argument("--device", default="cpu")
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument("--out", default="cnn-demo", help="folder for the checkpoint (default ./cnn-demo)")

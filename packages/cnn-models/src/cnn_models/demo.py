@@ -2,7 +2,7 @@
 
 Seed 004's classifier, ResNet_CIFAR-18 + GlobalAveragePooling +
 LinearClsHead + CrossEntropyLoss, trained on scikit-learn's handwritten
-digits upsampled to 16x16, then saved with ``cnn_zoo.save_checkpoint``,
+digits upsampled to 10x10, then saved with ``cnn_zoo.save_checkpoint``,
 reloaded with ``cnn_zoo.load_checkpoint`` and checked to predict the same.
 """
 
@@ -36,9 +36,9 @@ DEMO_CONFIG: dict[str, Any] = dict(
             topk=(1, 5),
         ),
     ),
-    data=dict(type="digits", image_size=16, batch_size=64, test_fraction=0.25),
+    data=dict(type="digits", image_size=10, batch_size=64, test_fraction=0.25),
     optimizer=dict(type="SGD", lr=0.02, momentum=0.9, weight_decay=5e-4, nesterov=True),
-    train=dict(epochs=6, seed=0),
+    train=dict(epochs=4, seed=0),
 )
 CHECKPOINT_NAME = "digits_resnet18_cifar.pth"
 
@@ -58,7 +58,9 @@ class DemoResult:
 @torch.no_grad()
 def _scores(model: torch.nn.Module, dataset: Any) -> torch.Tensor:
     model.eval()
-    return torch.cat([model(images, mode="predict")["scores"] for images, _ in DataLoader(dataset, batch_size=256)])
+    device = next(model.parameters()).device
+    batches = DataLoader(dataset, batch_size=256)
+    return torch.cat([model(images.to(device), mode="predict")["scores"].cpu() for images, _ in batches])
 
 
 def run_demo(
@@ -73,7 +75,7 @@ def run_demo(
     """Train, evaluate, save, reload and compare; see the module docstring.
 
     Args:
-        epochs: training epochs (default 6).
+        epochs: training epochs (default 4).
         device: ``'cpu'``, ``'cuda'``, ...
         seed: seeds the weights, the split and the batch order; equal seeds give equal results.
         out: folder for the checkpoint.
