@@ -8,7 +8,15 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from cnn_models import ClsHead, LinearClsHead, MultiLabelLinearClsHead, StackedLinearClsHead, build_head, topk_accuracy
+from cnn_models import (
+    ClsHead,
+    LinearClsHead,
+    MultiLabelLinearClsHead,
+    StackedLinearClsHead,
+    build_head,
+    build_model,
+    topk_accuracy,
+)
 
 SCORES = torch.tensor(
     [
@@ -165,3 +173,24 @@ def test_stacked_head_validates_mid_channels():
         StackedLinearClsHead(num_classes=3, in_channels=4, mid_channels=[0])
     with pytest.raises(ValueError, match=r"dropout_rate must be a number in \[0, 1\), got 1"):
         StackedLinearClsHead(num_classes=3, in_channels=4, mid_channels=[8], dropout_rate=1)
+
+
+def test_head_init_weights_default_and_init_cfg():
+    head = LinearClsHead(num_classes=50, in_channels=400)
+    with torch.no_grad():
+        head.fc.weight.fill_(1.0)
+        head.fc.bias.fill_(1.0)
+    head.init_weights()
+    assert head.fc.weight.std().item() == pytest.approx(0.01, rel=0.05)
+    assert torch.all(head.fc.bias == 0)
+    zeroed = LinearClsHead(num_classes=3, in_channels=4, init_cfg=dict(type="Constant", val=0.5, layer="Linear"))
+    zeroed.init_weights()
+    assert torch.all(zeroed.fc.weight == 0.5)
+
+
+def test_classifier_init_weights_reaches_the_head(tiny_model_cfg):
+    model = build_model(tiny_model_cfg)
+    with torch.no_grad():
+        model.head.fc.bias.fill_(3.0)
+    model.init_weights()
+    assert torch.all(model.head.fc.bias == 0)
