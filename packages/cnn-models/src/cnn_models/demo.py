@@ -77,7 +77,8 @@ def run_demo(
     Args:
         epochs: training epochs (default 4).
         device: ``'cpu'``, ``'cuda'``, ...
-        seed: seeds the weights, the split and the batch order; equal seeds give equal results.
+        seed: seeds the weights, the split and the batch order; the same seed and thread count give
+            the same results.
         out: folder for the checkpoint.
         overrides: dotted-key changes of :data:`DEMO_CONFIG`, e.g. ``{'data.subset': 200}``.
         progress: show a progress bar per epoch.

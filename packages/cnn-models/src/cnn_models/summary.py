@@ -88,6 +88,14 @@ def stages(model: nn.Module) -> list[tuple[str, nn.Module]]:
     return found
 
 
+def _stage_flops(counts: dict, key: str) -> int:
+    """FLOPs of the module ``key``, or of its direct children when it is a container never called itself."""
+    if key in counts:
+        return int(sum(counts[key].values()))
+    depth = key.count(".") + 1
+    return int(sum(sum(v.values()) for k, v in counts.items() if k.startswith(key + ".") and k.count(".") == depth))
+
+
 def summarize(model: nn.Module, input_shape: Sequence[int] = (3, 224, 224)) -> ModelSummary:
     """Run one image of ``input_shape`` through ``model`` in eval mode and tabulate each stage.
 
@@ -116,7 +124,7 @@ def summarize(model: nn.Module, input_shape: Sequence[int] = (3, 224, 224)) -> M
     model.eval()
     device = next((p.device for p in model.parameters()), torch.device("cpu"))
     try:
-        with torch.no_grad(), FlopCounterMode(display=False, depth=64) as counter:
+        with torch.no_grad(), FlopCounterMode(display=False, depth=4) as counter:
             model(torch.zeros(1, *shape, device=device))
     finally:
         for hook in hooks:
@@ -126,7 +134,7 @@ def summarize(model: nn.Module, input_shape: Sequence[int] = (3, 224, 224)) -> M
     root = type(model).__name__
     summary = ModelSummary(model_type=root, input_shape=shape)
     for name, module in named:
-        flops = sum(counts.get(f"{root}.{name}", {}).values())
+        flops = _stage_flops(counts, f"{root}.{name}")
         params = sum(p.numel() for p in module.parameters())
         summary.rows.append(StageRow(name, type(module).__name__, outputs.get(name, "-"), params, int(flops)))
     summary.total_params = sum(p.numel() for p in model.parameters())
