@@ -24,7 +24,16 @@ CONFIGS = [
     dict(type="ResNeXt", depth=50, groups=2, base_width=4, base_channels=8, out_indices=(2, 3)),
     dict(type="Res2Net", depth=50, scales=3, base_width=4, base_channels=8),
     dict(type="RegNet", arch=dict(w0=8, wa=6.0, wm=1.4, group_w=8, depth=5, bot_mul=1.0)),
-    dict(type="HRNet", extra="w18_small", out_indices=(0, 3)),
+    dict(
+        type="HRNet",
+        extra=dict(
+            stage1=dict(num_modules=1, num_branches=1, block="BOTTLENECK", num_blocks=(1,), num_channels=(8,)),
+            stage2=dict(num_modules=1, num_branches=2, block="BASIC", num_blocks=(1, 1), num_channels=(4, 8)),
+            stage3=dict(num_modules=1, num_branches=3, block="BASIC", num_blocks=(1, 1, 1), num_channels=(4, 8, 16)),
+            stage4=dict(num_modules=1, num_branches=4, block="BASIC", num_blocks=(1,) * 4, num_channels=(4, 8, 16, 32)),
+        ),
+        out_indices=(0, 3),
+    ),
     dict(type="VGG", depth=11, with_bn=True, out_indices=(1, 4)),
     dict(type="VGG", depth=11, with_last_pool=False, ceil_mode=True),
     dict(type="SSDVGG", depth=11, out_feature_indices=(14, 24)),
