@@ -77,3 +77,23 @@ def test_bad_arguments(tiny_model_cfg):
         ImageClassifier(backbone="ResNet")
     with pytest.raises(TypeError, match="neck must be a config dict or None"):
         ImageClassifier(backbone=tiny_model_cfg["backbone"], neck="GAP")
+
+
+def test_build_model_errors_name_the_problem(tiny_model_cfg):
+    from cnn_registry import UnknownTypeError
+
+    with pytest.raises(TypeError, match="cfg must be a mapping"):
+        build_model("resnet50")
+    with pytest.raises(UnknownTypeError, match="'ResNett' is not in the 'backbones' registry"):
+        build_model({**tiny_model_cfg, "backbone": dict(type="ResNett", depth=50)})
+    with pytest.raises(ValueError, match="num_classes=0 must be a positive integer"):
+        build_model({**tiny_model_cfg, "head": dict(type="LinearClsHead", num_classes=0, in_channels=8)})
+
+
+def test_wrong_targets_in_loss_mode(tiny_model_cfg):
+    model = build_model(tiny_model_cfg)
+    x = torch.randn(2, 3, 8, 8)
+    with pytest.raises(ValueError, match=r"class-index target must have shape \(2,\)"):
+        model(x, torch.tensor([0, 1, 2]), mode="loss")
+    with pytest.raises(ValueError, match=r"class indices outside \[0, 3\)"):
+        model(x, torch.tensor([0, 5]), mode="loss")
