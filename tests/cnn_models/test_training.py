@@ -52,6 +52,8 @@ def test_config_errors(tiny_train_cfg):
         train_classifier({**tiny_train_cfg, "trainer": {}})
     with pytest.raises(ValueError, match=r"must have a 'model' \(or 'model_cfg'\) section"):
         model_config({"data": {}})
+    with pytest.raises(ValueError, match=r"unknown key\(s\) \['epoch'\] in config\['train'\]"):
+        train_classifier({**tiny_train_cfg, "train": {"epoch": 3}})
     with pytest.raises(ValueError, match="epochs must be >= 1, got 0"):
         train_classifier(tiny_train_cfg, epochs=0)
     with pytest.raises(ValueError, match="optimizer.type must name a torch.optim optimizer .* got 'Sgd'"):

@@ -148,6 +148,9 @@ def train_classifier(
     data_cfg = _section(cfg, "data", {"type": "digits"})
     optim_cfg = _section(cfg, "optimizer", DEFAULT_OPTIMIZER)
     train_cfg = _section(cfg, "train", {})
+    unknown = sorted(set(train_cfg) - {"epochs", "seed", "sync_bn"})
+    if unknown:
+        raise ValueError(f"unknown key(s) {unknown} in config['train']; expected epochs, seed, sync_bn")
     epochs = int(train_cfg.get("epochs", 5) if epochs is None else epochs)
     seed = int(train_cfg.get("seed", 0) if seed is None else seed)
     if epochs < 1:
