@@ -145,7 +145,8 @@ class Bottle2neck(Bottleneck):
         out = self.forward_plugin(out, self.after_conv2_plugin_names)
         out = self.norm3(self.conv3(out))
         out = self.forward_plugin(out, self.after_conv3_plugin_names)
-        return out + identity
+        out += identity
+        return out
 
 
 @BACKBONES.register_module()

@@ -114,7 +114,8 @@ class BasicBlock(BaseModule):
         identity = x if self.downsample is None else self.downsample(x)
         out = self.relu(self.norm1(self.conv1(x)))
         out = self.norm2(self.conv2(out))
-        return out + identity
+        out += identity
+        return out
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Apply the block, recomputing it in backward when ``with_cp`` is set and gradients flow."""
@@ -275,7 +276,8 @@ class Bottleneck(BaseModule):
         out = self.forward_plugin(out, self.after_conv2_plugin_names)
         out = self.norm3(self.conv3(out))
         out = self.forward_plugin(out, self.after_conv3_plugin_names)
-        return out + identity
+        out += identity
+        return out
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Apply the block, recomputing it in backward when ``with_cp`` is set and gradients flow."""
