@@ -205,8 +205,8 @@ def test_dcn_config_is_not_mutated_and_fallback_on_stride():
     assert type(block.conv2) is nn.Conv2d
 
 
+@pytest.mark.peer  # DCN runs on torchvision's deform_conv2d (the cnn-layers[dcn] extra)
 def test_dcn_stages_use_the_deformable_conv():
-    pytest.importorskip("torchvision", reason="DCN runs on torchvision's deform_conv2d: pip install 'cnn-layers[dcn]'")
     dcn = dict(type="DCN", deform_groups=1, fallback_on_stride=False)
     model = ResNet(50, dcn=dcn, stage_with_dcn=(False, True, True, True)).eval()
     assert dcn == dict(type="DCN", deform_groups=1, fallback_on_stride=False)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import importlib.util
 
 import pytest
 import torch
@@ -105,7 +104,12 @@ CATALOG = {
     "padding_layers": (PADDING_LAYERS, build_padding_layer, PADDING),
     "dropout_layers": (DROPOUT_LAYERS, build_dropout, DROPOUT),
 }
-CASES = [(kind, name) for kind, (_, _, table) in CATALOG.items() for name in table]
+# DCN types run on torchvision's deform_conv2d: they are peer tests, run by `nox -s peers`.
+CASES = [
+    pytest.param(kind, name, marks=pytest.mark.peer) if name in NEEDS_TORCHVISION else (kind, name)
+    for kind, (_, _, table) in CATALOG.items()
+    for name in table
+]
 
 
 def own_names(registry):
@@ -124,8 +128,6 @@ def test_catalog_covers_every_registered_type(kind):
 @pytest.mark.parametrize(("kind", "name"), CASES)
 def test_type_builds_runs_and_keeps_cfg(kind, name):
     registry, builder, table = CATALOG[kind]
-    if kind == "conv_layers" and name in NEEDS_TORCHVISION and importlib.util.find_spec("torchvision") is None:
-        pytest.skip("needs torchvision, the cnn-layers[dcn] extra: run `nox -s peers`")
     extra, args, kwargs, in_shape, out_shape = table[name]
     cfg = {"type": name, **extra}
     before = copy.deepcopy(cfg)

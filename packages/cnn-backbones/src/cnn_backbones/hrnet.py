@@ -48,6 +48,8 @@ class HRModule(BaseModule):
     Branch ``j`` reaches output ``i`` through a 1x1 conv and nearest upsampling when it is coarser
     (``j > i``), through ``i - j`` strided 3x3 convs when it is finer, and unchanged when ``i == j``.
 
+    with_cp, conv_cfg and norm_cfg are passed on to the blocks.
+
     Args:
         num_branches: Number of parallel resolutions.
         blocks: Block class of the branches.
@@ -55,7 +57,6 @@ class HRModule(BaseModule):
         in_channels: Input channels per branch.
         num_channels: Base channels per branch (times ``blocks.expansion`` at the output).
         multiscale_output: Return every branch (``True``) or only the finest one.
-        with_cp, conv_cfg, norm_cfg: As in the blocks.
         init_cfg: Initialisation config.
 
     Example:

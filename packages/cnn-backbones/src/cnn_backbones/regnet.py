@@ -81,6 +81,9 @@ def regnet_stages(arch: dict[str, Any]) -> tuple[list[int], list[int], list[int]
 class RegNet(ResNet):
     """RegNetX backbone with mmdet's state-dict keys (``conv1``, ``bn1``, ``layer1`` ...).
 
+    strides, dilations, out_indices, style, frozen_stages, conv_cfg, norm_cfg, norm_eval, dcn, stage_with_dcn,
+    plugins, with_cp, zero_init_residual, pretrained and init_cfg are those of :class:`ResNet`.
+
     Args:
         arch: A published name (``'regnetx_400mf'``, ``'regnetx_800mf'``, ``'regnetx_1.6gf'``,
             ``'regnetx_3.2gf'``, ``'regnetx_4.0gf'``, ``'regnetx_6.4gf'``, ``'regnetx_8.0gf'``,
@@ -88,8 +91,6 @@ class RegNet(ResNet):
         in_channels: Input image channels.
         stem_channels: Channels of the 3x3 stride-2 stem conv.
         base_channels: Kept for config compatibility; the stage widths come from ``arch``.
-        strides, dilations, out_indices, style, frozen_stages, conv_cfg, norm_cfg, norm_eval, dcn,
-            stage_with_dcn, plugins, with_cp, zero_init_residual, pretrained, init_cfg: As in :class:`ResNet`.
 
     Example:
         >>> import torch

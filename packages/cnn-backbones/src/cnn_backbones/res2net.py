@@ -28,14 +28,15 @@ class Bottle2neck(Bottleneck):
     strides). The first block of a stage (the one with a projection ``downsample``) does not add
     the previous output, because its slices have not been filtered yet.
 
+    stride, dilation, downsample, style, with_cp, conv_cfg, norm_cfg, dcn, plugins and init_cfg are those of
+    :class:`~cnn_backbones.Bottleneck`.
+
     Args:
         inplanes: Input channels.
         planes: Base channels; the output has ``planes * 4`` channels.
         scales: Number of slices, at least 2.
         base_width: Channels of a slice at ``base_channels``.
         base_channels: The ``planes`` at which a slice has ``base_width`` channels.
-        stride, dilation, downsample, style, with_cp, conv_cfg, norm_cfg, dcn, plugins, init_cfg:
-            As in :class:`~cnn_backbones.Bottleneck`.
 
     Example:
         >>> import torch
