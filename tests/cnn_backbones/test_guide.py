@@ -16,10 +16,8 @@ BLOCKS = re.findall(r"```python\n(.*?)```", GUIDE.read_text(encoding="utf-8"), f
 @pytest.mark.skipif(not GUIDE.exists(), reason="the docs are not part of an installed package")
 @pytest.mark.parametrize("index", range(len(BLOCKS)))
 def test_guide_block_runs(index):
-    try:
+    with BACKBONES.temporary_registrations():  # the guide's example class must not leak into other tests
         exec(compile(BLOCKS[index], f"{GUIDE.name}[block {index}]", "exec"), {"__name__": f"guide_{index}"})
-    finally:
-        BACKBONES._modules.pop("ResNetStem5", None)  # the guide's example class must not leak into other tests
 
 
 def test_guide_has_examples():

@@ -192,3 +192,33 @@ def test_repr_is_a_table_of_names_and_origins() -> None:
 def test_force_must_be_bool() -> None:
     with pytest.raises(TypeError, match="force must be a bool"):
         Registry("x", scope="t").register_module(module=Plain, force="yes")  # type: ignore[call-overload]
+
+
+def test_unregister_removes_one_name() -> None:
+    reg = Registry("things", scope="t")
+    reg.register_module(name=["Plain", "Alias"], module=Plain)
+    assert reg.unregister("Alias") is Plain
+    assert "Alias" not in reg
+    assert reg.get("Plain") is Plain
+    with pytest.raises(UnknownTypeError, match="'Alias' is not in the 'things' registry"):
+        reg.unregister("Alias")
+
+
+def test_temporary_registrations_are_undone_even_on_error() -> None:
+    reg = Registry("things", scope="t")
+    reg.register_module(module=Plain)
+
+    class Replacement:
+        pass
+
+    def body() -> None:
+        with reg.temporary_registrations():
+            reg.register_module(name="Plain", module=Replacement, force=True)
+            reg.register_module(name="Extra", module=Replacement)
+            assert reg.get("Plain") is Replacement
+            raise RuntimeError("test body failed")
+
+    with pytest.raises(RuntimeError, match="test body failed"):
+        body()
+    assert reg.get("Plain") is Plain
+    assert "Extra" not in reg

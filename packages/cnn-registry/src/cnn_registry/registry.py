@@ -202,6 +202,32 @@ class Registry:
             for n in names:
                 self._modules[n] = obj
 
+    def unregister(self, name: str) -> Any:
+        """Remove ``name`` (aliases of the same object stay) and return what it named.
+
+        Raises :class:`UnknownTypeError` when ``name`` is not registered here.
+        """
+        with self._lock:
+            if name not in self._modules:
+                raise self._unknown(name, [self])
+            return self._modules.pop(name)
+
+    def temporary_registrations(self) -> _RegistrationsUndone:
+        """A context manager that undoes every registration made inside it.
+
+        For tests and examples that register throw-away types. Lazy sources are
+        imported first, so what they register stays.
+
+        >>> REG = Registry('scratch', scope='doc')
+        >>> with REG.temporary_registrations():
+        ...     _ = REG.register_module(name='Tmp', module=dict)
+        ...     'Tmp' in REG
+        True
+        >>> 'Tmp' in REG
+        False
+        """
+        return _RegistrationsUndone(self)
+
     # --------------------------------------------------------------- lookup
     def _discover(self) -> None:
         """Import the lazy locations and entry points once (thread-safe)."""
@@ -311,3 +337,21 @@ class Registry:
         ``args`` and ``kwargs`` go to the constructor, besides the cfg's keys.
         """
         return self.build_func(cfg, self, default_args, *args, **kwargs)
+
+
+class _RegistrationsUndone:
+    """Restores a registry's table on exit (see :meth:`Registry.temporary_registrations`)."""
+
+    def __init__(self, registry: Registry) -> None:
+        self._registry = registry
+        self._saved: dict[str, Any] = {}
+
+    def __enter__(self) -> Registry:
+        self._registry._discover()
+        self._saved = dict(self._registry._modules)
+        return self._registry
+
+    def __exit__(self, *exc_info: object) -> None:
+        with self._registry._lock:
+            self._registry._modules.clear()
+            self._registry._modules.update(self._saved)
