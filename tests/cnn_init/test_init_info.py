@@ -191,3 +191,16 @@ def test_parent_table_keeps_what_a_child_recorded_earlier(net_factory):
     assert info["inner.conv.weight"] == "Constant(val=3, layer='Conv2d') in init_cfg of Inner"
     assert info["fc.weight"] == "Constant(val=2, layer='Linear') in init_cfg of Net"
     assert net.inner.init_info()["conv.weight"] == "Constant(val=3, layer='Conv2d') in init_cfg of Inner"
+
+
+@pytest.mark.parametrize("numel", [257, 1000, 2**24 + 3, 102_760_448, 2**31 + 5])
+def test_fingerprint_samples_stay_inside_large_tensors(numel):
+    """float32 positions would round the last index up to numel (VGG-16's 102,760,448-weight fc6)."""
+    from cnn_init.init_info import SAMPLES, _sample_index
+
+    index = _sample_index(numel, torch.device("cpu"))
+    assert index.dtype == torch.int64
+    assert len(index) == SAMPLES
+    assert int(index[0]) == 0
+    assert int(index[-1]) == numel - 1
+    assert bool((index[1:] > index[:-1]).all())

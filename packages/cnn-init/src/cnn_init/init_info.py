@@ -61,7 +61,8 @@ class Fingerprint:
 @functools.lru_cache(maxsize=256)
 def _sample_index(numel: int, device: torch.device) -> torch.Tensor:
     """Up to :data:`SAMPLES` evenly spaced positions in a flat tensor of ``numel`` elements."""
-    return torch.linspace(0, numel - 1, SAMPLES, device=device).long()
+    # Integer arithmetic: a float32 linspace rounds numel - 1 up to numel past 2**24 elements.
+    return torch.arange(SAMPLES, dtype=torch.int64, device=device) * (numel - 1) // (SAMPLES - 1)
 
 
 @dataclass
