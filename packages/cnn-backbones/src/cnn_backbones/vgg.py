@@ -94,12 +94,12 @@ class VGG(BaseModule):
             raise TypeError(f"pretrained={pretrained!r}: expected a checkpoint path or URL (str) or None")
         if pretrained is not None:
             init_cfg = dict(type="Pretrained", checkpoint=pretrained)
-        elif init_cfg is None:
-            init_cfg = [
-                dict(type="Kaiming", layer="Conv2d"),
-                dict(type="Constant", val=1, layer="BatchNorm2d"),
-                dict(type="Normal", std=0.01, layer="Linear"),
-            ]
+        elif init_cfg is None:  # only for the layers this VGG has: a cfg matching nothing warns
+            init_cfg = [dict(type="Kaiming", layer="Conv2d")]
+            if with_bn:
+                init_cfg.append(dict(type="Constant", val=1, layer="BatchNorm2d"))
+            if num_classes > 0:
+                init_cfg.append(dict(type="Normal", std=0.01, layer="Linear"))
         super().__init__(init_cfg)
         if depth not in self.arch_settings:
             raise ValueError(f"depth={depth!r}: expected one of {sorted(self.arch_settings)}")
