@@ -82,3 +82,16 @@ def test_ssd_vgg_layout():
 def test_bad_arguments(cls, kwargs, match):
     with pytest.raises(ValueError, match=match):
         cls(**kwargs)
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"with_bn": True}, {"with_bn": True, "num_classes": 10}])
+def test_default_init_cfg_matches_every_layer_it_names(kwargs):
+    """No UnusedInitCfgWarning; with a classifier this also initialises the 102,760,448-weight fc6."""
+    import warnings
+
+    model = VGG(11, **kwargs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.init_weights()
+    if kwargs.get("num_classes"):
+        assert model.classifier[-1].weight.std().item() == pytest.approx(0.01, rel=0.1)
