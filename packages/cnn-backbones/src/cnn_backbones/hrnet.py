@@ -8,12 +8,12 @@ from typing import Any, ClassVar
 import torch
 import torch.nn as nn
 
-from cnn_init import BaseModule, constant_init
+from cnn_init import BaseModule
 from cnn_layers import build_conv_layer, build_norm_layer
 
 from .registry import BACKBONES
 from .res_layer import make_downsample
-from .resnet import BasicBlock, Bottleneck, check_out_indices, default_init_cfg, set_norm_eval
+from .resnet import BasicBlock, Bottleneck, check_out_indices, default_init_cfg, set_norm_eval, zero_init_last_norms
 
 BLOCKS: dict[str, type[BasicBlock] | type[Bottleneck]] = {"BASIC": BasicBlock, "BOTTLENECK": Bottleneck}
 STAGE_KEYS = ("num_modules", "num_branches", "block", "num_blocks", "num_channels")
@@ -380,11 +380,7 @@ class HRNet(BaseModule):
         """Apply ``init_cfg``, then zero the last norm of every block if ``zero_init_residual``."""
         super().init_weights()
         if self.zero_init_residual:
-            for m in self.modules():
-                if isinstance(m, Bottleneck):
-                    constant_init(m.norm3, 0)
-                elif isinstance(m, BasicBlock):
-                    constant_init(m.norm2, 0)
+            zero_init_last_norms(self)
 
     def train(self, mode: bool = True) -> HRNet:
         """Switch train/eval mode, keeping frozen stages (and, with ``norm_eval``, batch norms) in eval mode."""

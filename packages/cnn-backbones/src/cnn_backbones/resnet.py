@@ -365,6 +365,15 @@ def set_norm_eval(module: nn.Module) -> None:
             m.eval()
 
 
+def zero_init_last_norms(module: nn.Module) -> None:
+    """Zero the last norm of every residual block in ``module``, so each block starts as the identity."""
+    for m in module.modules():
+        if isinstance(m, Bottleneck):
+            constant_init(m.norm3, 0)
+        elif isinstance(m, BasicBlock):
+            constant_init(m.norm2, 0)
+
+
 def freeze(module: nn.Module) -> None:
     """Stop gradients to ``module`` and put it in eval mode.
 
@@ -606,11 +615,7 @@ class ResNet(BaseModule):
         """Apply ``init_cfg``, then zero the last norm of every block if ``zero_init_residual``."""
         super().init_weights()
         if self.zero_init_residual:
-            for m in self.modules():
-                if isinstance(m, Bottleneck):
-                    constant_init(m.norm3, 0)
-                elif isinstance(m, BasicBlock):
-                    constant_init(m.norm2, 0)
+            zero_init_last_norms(self)
 
     def train(self, mode: bool = True) -> ResNet:
         """Switch train/eval mode, keeping frozen stages (and, with ``norm_eval``, batch norms) in eval mode."""
