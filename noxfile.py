@@ -294,8 +294,9 @@ def docs(session: nox.Session) -> None:
 @nox.session(python=DEFAULT_PYTHON)
 def demo(session: nox.Session) -> None:
     """The main job: train the seed classifier on the digits and reload it (`cnn demo`)."""
-    _install(session, _closure("cnn-models"))
-    session.run("cnn", "demo", *session.posargs)
+    _install(session, _closure("cnn-models"))  # with the [demo] extra: scikit-learn's digits
+    out = Path(session.create_tmp()).resolve() / "cnn-demo"
+    session.run("cnn", "demo", "--out", str(out), *session.posargs)
 
 
 @nox.session(python=DEFAULT_PYTHON, venv_backend="venv")
