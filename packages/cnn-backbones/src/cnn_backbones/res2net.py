@@ -16,7 +16,7 @@ from cnn_layers import build_conv_layer, build_norm_layer
 
 from .registry import BACKBONES
 from .res_layer import ResLayer
-from .resnet import Bottleneck, ResNet, check_plugins, check_style
+from .resnet import Bottleneck, ResNet, check_dcn, check_plugins, check_style
 
 
 class Bottle2neck(Bottleneck):
@@ -70,10 +70,7 @@ class Bottle2neck(Bottleneck):
         self.style = check_style(style)
         if not isinstance(scales, int) or scales < 2:
             raise ValueError(f"scales={scales!r}: expected an int >= 2 (scales=1 is a plain ResNet bottleneck)")
-        if dcn is not None and not isinstance(dcn, dict):
-            raise TypeError(f"dcn={dcn!r}: expected a config dict such as dict(type='DCN') or None")
-        if dcn is not None and conv_cfg is not None:
-            raise ValueError(f"dcn={dcn!r} with conv_cfg={conv_cfg!r}: a deformable conv needs conv_cfg=None")
+        check_dcn(dcn, conv_cfg)
         check_plugins(plugins)
         norm_cfg = dict(type="BN") if norm_cfg is None else norm_cfg
         self.inplanes = inplanes

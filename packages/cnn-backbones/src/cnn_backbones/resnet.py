@@ -176,10 +176,7 @@ class Bottleneck(BaseModule):
     ) -> None:
         super().__init__(init_cfg)
         self.style = check_style(style)
-        if dcn is not None and not isinstance(dcn, dict):
-            raise TypeError(f"dcn={dcn!r}: expected a config dict such as dict(type='DCN') or None")
-        if dcn is not None and conv_cfg is not None:
-            raise ValueError(f"dcn={dcn!r} with conv_cfg={conv_cfg!r}: a deformable conv needs conv_cfg=None")
+        check_dcn(dcn, conv_cfg)
         check_plugins(plugins)
         norm_cfg = dict(type="BN") if norm_cfg is None else norm_cfg
         self.inplanes = inplanes
@@ -283,6 +280,16 @@ class Bottleneck(BaseModule):
         """Apply the block, recomputing it in backward when ``with_cp`` is set and gradients flow."""
         out = checkpoint_block(self, self.residual, x) if self.with_cp and x.requires_grad else self.residual(x)
         return self.relu(out)
+
+
+def check_dcn(dcn: dict | None, conv_cfg: dict | None = None) -> None:
+    """Raise unless ``dcn`` is ``None`` or a config dict that does not clash with ``conv_cfg``."""
+    if dcn is None:
+        return
+    if not isinstance(dcn, dict):
+        raise TypeError(f"dcn={dcn!r}: expected a config dict such as dict(type='DCN') or None")
+    if conv_cfg is not None:
+        raise ValueError(f"dcn={dcn!r} with conv_cfg={conv_cfg!r}: a deformable conv needs conv_cfg=None")
 
 
 def check_plugins(plugins: list[dict] | None, num_stages: int | None = None) -> None:
@@ -477,8 +484,7 @@ class ResNet(BaseModule):
             )
         if not isinstance(frozen_stages, int) or not -1 <= frozen_stages <= num_stages:
             raise ValueError(f"frozen_stages={frozen_stages!r}: expected an int in [-1, {num_stages}]")
-        if dcn is not None and not isinstance(dcn, dict):
-            raise TypeError(f"dcn={dcn!r}: expected a config dict such as dict(type='DCN') or None")
+        check_dcn(dcn)
         if dcn is not None and len(stage_with_dcn) != num_stages:
             raise ValueError(f"stage_with_dcn={tuple(stage_with_dcn)!r}: expected {num_stages} booleans")
         check_plugins(plugins, num_stages)
