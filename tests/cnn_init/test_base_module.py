@@ -157,6 +157,71 @@ def test_plain_module_child_with_init_weights_is_called():
     assert full(model.legacy.fc.weight, 3)
 
 
+def test_plain_module_child_marked_is_init_is_skipped():
+    class Legacy(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(2, 2)
+            self.calls = 0
+
+        def init_weights(self):
+            self.calls += 1
+            constant_init(self.fc, 3)
+
+    class Model(BaseModule):
+        def __init__(self):
+            super().__init__()
+            self.legacy = Legacy()
+
+    model = Model()
+    model.legacy.is_init = True  # as mmengine: a child that says it is initialised is left alone
+    model.init_weights()
+    assert model.legacy.calls == 0
+    assert not full(model.legacy.fc.weight, 3)
+
+
+class _WithDefault(BaseModule):
+    """A block whose own scheme (a hook, not an init_weights override) sets its conv to 4."""
+
+    def __init__(self, init_cfg=None):
+        super().__init__(init_cfg)
+        self.conv = nn.Conv2d(1, 1, 1)
+        self.child = Sequential(nn.Linear(2, 2), init_cfg=dict(type="Constant", val=2, layer="Linear"))
+        self.default_calls = 0
+
+    def default_init(self):
+        self.default_calls += 1
+        constant_init(self.conv, 4)
+
+
+def test_default_init_runs_when_init_cfg_is_none_after_the_children():
+    block = _WithDefault()
+    block.init_weights()
+    assert block.default_calls == 1
+    assert full(block.conv.weight, 4)
+    assert full(block.child[0].weight, 2)  # children still get their own init_weights()
+    assert block.child.is_init
+    assert block.init_info()["conv.weight"] == "_WithDefault.init_weights()"
+
+
+def test_default_init_is_skipped_when_init_cfg_is_given():
+    block = _WithDefault(init_cfg=dict(type="Constant", val=7, layer="Conv2d"))
+    block.init_weights()
+    assert block.default_calls == 0
+    assert full(block.conv.weight, 7)
+
+
+def test_default_init_runs_inside_a_parent_without_cfg():
+    class Outer(BaseModule):
+        def __init__(self):
+            super().__init__(init_cfg=dict(type="Constant", val=9, layer="Conv2d"))
+            self.block = _WithDefault()
+
+    outer = Outer()
+    outer.init_weights()
+    assert full(outer.block.conv.weight, 4)  # the child's default wins over the parent's cfg
+
+
 def test_base_modules_inside_plain_containers_are_reached(classes):
     class Model(BaseModule):
         def __init__(self):

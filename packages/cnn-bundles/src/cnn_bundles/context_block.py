@@ -94,13 +94,6 @@ class ContextBlock(BaseModule):
             if branch is not None:
                 constant_init(branch[-1], 0)
 
-    def init_weights(self) -> None:
-        """Apply ``init_cfg`` if one was given, else the default initialisation."""
-        if self.init_cfg is None:
-            self.default_init()
-        else:
-            super().init_weights()
-
     def spatial_pool(self, x: torch.Tensor) -> torch.Tensor:
         """The context ``[N, C, 1, 1]``: attention-weighted or plain mean over positions."""
         if self.pooling_type == "avg":

@@ -199,13 +199,6 @@ class ConvModule(BaseModule):
         if self.norm is not None:
             constant_init(self.norm, 1, bias=0)
 
-    def init_weights(self) -> None:
-        """Apply ``init_cfg`` if one was given, else the default initialisation."""
-        if self.init_cfg is None:
-            self.default_init()
-        else:
-            super().init_weights()
-
     def forward(self, x: torch.Tensor, activate: bool = True, norm: bool = True) -> torch.Tensor:
         """Run the layers in ``order``; ``activate=False`` or ``norm=False`` skips that layer."""
         fold_next_norm = False

@@ -128,13 +128,6 @@ class GeneralizedAttention(BaseModule):
                 nn.init.uniform_(getattr(self, name), -bound, bound)
         nn.init.zeros_(self.gamma)
 
-    def init_weights(self) -> None:
-        """Apply ``init_cfg`` if one was given, else the default initialisation."""
-        if self.init_cfg is None:
-            self.default_init()
-        else:
-            super().init_weights()
-
     def offset_embedding(self, num_q: int, num_kv: int, like: torch.Tensor) -> torch.Tensor:
         """Sine/cosine embedding ``[num_q, num_kv, position_embedding_dim // 2]`` of query-key offsets."""
         q_pos = torch.arange(num_q, device=like.device, dtype=like.dtype) * self.q_stride

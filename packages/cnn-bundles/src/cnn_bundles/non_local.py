@@ -110,13 +110,6 @@ class NonLocalNd(BaseModule):
         else:
             normal_init(last, std=self.std)
 
-    def init_weights(self) -> None:
-        """Apply ``init_cfg`` if one was given, else the default initialisation."""
-        if self.init_cfg is None:
-            self.default_init()
-        else:
-            super().init_weights()
-
     def pairwise_weight(self, theta_x: torch.Tensor, phi_x: torch.Tensor) -> torch.Tensor:
         """Attention ``[N, queries, keys]`` from ``theta_x`` ``[N, queries, C]`` and ``phi_x`` ``[N, C, keys]``."""
         if self.mode == "concatenation":

@@ -66,18 +66,20 @@ def _children_to_init(module: nn.Module) -> Iterator[nn.Module]:
 
 
 class BaseModule(nn.Module):
-    """An ``nn.Module`` whose :meth:`init_weights` applies ``init_cfg``.
+    """An ``nn.Module`` whose `init_weights` applies ``init_cfg``.
 
-    ``init_weights()`` runs three passes:
+    ``init_weights()`` runs these passes:
 
-    1. this module's own cfgs (all but ``Pretrained``), with :func:`~cnn_init.initialize`;
+    1. this module's own cfgs (all but ``Pretrained``), with `cnn_init.initialize`;
     2. ``init_weights()`` of every child that has one (a child's own scheme,
        such as a conv block's default Kaiming, wins over the parent's cfg);
-       children inside plain containers such as ``nn.Sequential`` are reached too;
-    3. the ``Pretrained`` cfg, if any, so checkpoint weights win over everything.
+       children inside plain containers such as ``nn.Sequential`` are reached too,
+       and a child whose ``is_init`` is True (a plain module too) is skipped;
+    3. when ``init_cfg`` is None, the module's own `default_init` hook;
+    4. the ``Pretrained`` cfg, if any, so checkpoint weights win over everything.
 
     It runs once: a second call warns and changes nothing. Afterwards
-    :meth:`init_info` says which step set each parameter, and the table is
+    `init_info` says which step set each parameter, and the table is
     logged at debug level on the ``cnn_init`` logger. Subclasses may override
     ``init_weights`` (calling ``super().init_weights()`` or not); the override
     is tracked the same way.
@@ -114,7 +116,7 @@ class BaseModule(nn.Module):
 
     @property
     def is_init(self) -> bool:
-        """Whether :meth:`init_weights` has run."""
+        """Whether `init_weights` has run."""
         return bool(self.__dict__.get("_is_init", False))
 
     @is_init.setter
@@ -133,14 +135,27 @@ class BaseModule(nn.Module):
         if others:
             initialize(self, others)
         for child in _children_to_init(self):
+            if getattr(child, "is_init", False) is True:
+                continue  # already initialised (a plain module marked is_init=True too, as in mmengine)
             if isinstance(child, BaseModule):
-                if not child.is_init:
-                    child.init_weights()  # records its own steps
+                child.init_weights()  # records its own steps
                 continue
             with record_step(f"{type(child).__name__}.init_weights()", child):
                 cast(Any, child).init_weights()
+        if self.init_cfg is None and type(self).default_init is not BaseModule.default_init:
+            with record_step(f"{type(self).__name__}.init_weights()", self):
+                self.default_init()
         if pretrained:
             initialize(self, pretrained)
+
+    def default_init(self) -> None:
+        """The initialisation that ``init_weights()`` applies when ``init_cfg`` is None; none here.
+
+        A module with a scheme of its own (a conv block's Kaiming, an attention
+        block's zeroed output) overrides this hook instead of ``init_weights``,
+        and usually calls it at the end of ``__init__`` too. It runs after the
+        children's ``init_weights()``, so it has the last word on its own layers.
+        """
 
     def init_info(self) -> InitInfo:
         """Which step of ``init_weights()`` set each parameter last.
