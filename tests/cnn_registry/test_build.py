@@ -179,3 +179,65 @@ def test_nested_build_errors_name_the_path(layers: Registry) -> None:
     with pytest.raises(UnknownTypeError) as info:
         layers.build(dict(type="Outer", inner=dict(type="Nope")))
     assert "'Nope' is not in the 'layers' registry" in str(info.value)
+
+
+class Base:
+    def __init__(self, depth: int, num_stages: int = 4, norm_eval: bool = True) -> None:
+        self.depth = depth
+
+
+class Grouped(Base):
+    def __init__(self, groups: int = 1, base_width: int = 4, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+
+
+class Forwarding(Base):
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+
+
+class Wrapper:
+    def __init__(self, backbone: dict, registry: Registry, head_channels: int = 8) -> None:
+        self.backbone = registry.build(backbone)
+
+
+class CallsSomethingElse:
+    def __init__(self, width: int = 1) -> None:
+        Base(depth=1, widht=width)  # type: ignore[call-arg]  # a bug inside the constructor
+
+
+@pytest.fixture
+def family() -> Registry:
+    reg = Registry("family", scope="test")
+    for cls in (Grouped, Forwarding, Wrapper, CallsSomethingElse):
+        reg.register_module(module=cls)
+    return reg
+
+
+def test_accepted_arguments_include_the_inherited_ones(family: Registry) -> None:
+    with pytest.raises(TypeError) as info:
+        family.build(dict(type="Grouped", dpeth=1))
+    assert "accepted arguments: groups, base_width, depth, num_stages, norm_eval;" in str(info.value)
+    assert "did you mean 'depth' instead of 'dpeth'?" in str(info.value)
+
+
+def test_a_class_that_only_forwards_kwargs_lists_its_parents_arguments(family: Registry) -> None:
+    with pytest.raises(TypeError) as info:
+        family.build(dict(type="Forwarding", depth=50, contract_dilation=True))
+    assert "accepted arguments: depth, num_stages, norm_eval" in str(info.value)
+
+
+def test_a_nested_build_error_does_not_append_the_outer_list(family: Registry) -> None:
+    with pytest.raises(TypeError) as info:
+        family.build(dict(type="Wrapper", registry=family, backbone=dict(type="Grouped", dpeth=1)))
+    message = str(info.value)
+    assert message.count("accepted arguments") == 1
+    assert "accepted arguments: groups, base_width, depth, num_stages, norm_eval;" in message
+    assert "head_channels" not in message
+
+
+def test_an_argument_refused_inside_the_constructor_lists_nothing(family: Registry) -> None:
+    with pytest.raises(TypeError) as info:
+        family.build(dict(type="CallsSomethingElse"))
+    assert "unexpected keyword argument 'widht'" in str(info.value)
+    assert "accepted arguments" not in str(info.value)  # width would be the wrong list to show

@@ -54,10 +54,40 @@ def test_a_broken_location_warns_and_is_named_in_the_error(make_module: Callable
     broken = make_module("raise RuntimeError('plugin is broken')\n")
     reg = Registry("lazy_broken", scope="lazy_c", locations=[broken])
     with pytest.warns(RuntimeWarning, match="plugin is broken"), pytest.raises(UnknownTypeError) as info:
-        reg.get("Anything")
+        reg.lookup("Anything")
     message = str(info.value)
     assert f"Lazily imported: {broken} (locations)" in message
     assert "Imports that failed" in message and "plugin is broken" in message
+
+
+@pytest.mark.parametrize(
+    "failure",
+    ["raise SystemExit(2)", "import sys; sys.exit('usage: plugin [-h]')", "raise GeneratorExit()"],
+)
+def test_a_plugin_raising_a_non_exception_warns_and_the_next_one_still_loads(
+    make_module: Callable[[str], str], failure: str
+) -> None:
+    """A plugin that exits at import time (argparse) must not hide the plugins after it."""
+    host = make_module("")
+    reg = Registry("lazy_exit", scope="lazy_exit")
+    importlib.import_module(host).REG = reg  # type: ignore[attr-defined]
+    exiting = make_module(failure + "\n")
+    good = make_module(f"import {host}\n{host}.REG.register_module(name='Working', module=dict)\n")
+    reg.locations = (exiting, good)
+    with pytest.warns(RuntimeWarning, match=rf"{exiting} \(locations\) failed to import: \w+"):
+        assert reg.lookup("Working") is dict
+    assert reg.get("Missing") is None
+    with pytest.raises(UnknownTypeError) as info:
+        reg.lookup("Missing")
+    assert f"Imports that failed: {exiting} (locations) failed to import" in str(info.value)
+    assert f"{good} (locations)" in str(info.value)
+
+
+def test_keyboard_interrupt_in_a_plugin_is_not_swallowed(make_module: Callable[[str], str]) -> None:
+    interrupted = make_module("raise KeyboardInterrupt\n")
+    reg = Registry("lazy_interrupt", scope="lazy_interrupt", locations=[interrupted])
+    with pytest.raises(KeyboardInterrupt):
+        reg.get("Anything")
 
 
 def test_concurrent_first_lookups_import_the_location_once(make_module: Callable[[str], str]) -> None:
@@ -84,7 +114,7 @@ def test_concurrent_first_lookups_import_the_location_once(make_module: Callable
     def look() -> None:
         barrier.wait()
         try:
-            found.append(reg.get("Slow"))
+            found.append(reg.lookup("Slow"))
         except BaseException as exc:
             errors.append(exc)
 
@@ -157,7 +187,7 @@ def test_entry_point_of_an_installed_distribution_is_found(tmp_path: Path, wheel
         """
         import host_pkg
         try:
-            host_pkg.WIDGETS.get('Gizmo')
+            host_pkg.WIDGETS.lookup('Gizmo')
         except KeyError as err:
             print(err)
         """

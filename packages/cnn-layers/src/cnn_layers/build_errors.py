@@ -77,7 +77,7 @@ def layer_class(builder: str, registry: Registry, cfg: Mapping[str, Any]) -> Any
     layer_type = cfg["type"]
     if isinstance(layer_type, str):
         with naming_builder(builder, registry):
-            return registry.get(layer_type)
+            return registry.lookup(layer_type)
     if callable(layer_type):
         return layer_type
     raise TypeError(

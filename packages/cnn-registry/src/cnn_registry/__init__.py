@@ -12,15 +12,17 @@ Pure Python with no dependencies, so a framework can depend on it alone.
 0.5
 """
 
-from .build import build_from_cfg
+from .build import build_from_cfg, build_model_from_cfg
 from .errors import (
     AlreadyRegisteredError,
     BuildError,
     BuildKeyError,
     MissingTypeError,
+    PlainMessageKeyError,
     UnknownTypeError,
 )
 from .registry import Registry
+from .scope import DefaultScope, default_scope
 
 __version__ = "0.1.0"
 
@@ -29,6 +31,9 @@ _LAZY = {
     "ConfigError": "config",
     "load_config": "config",
     "merge_configs": "config",
+    "ConfigDict": "config_dict",
+    "dump_config": "config_dump",
+    "format_config": "config_dump",
     "OverrideError": "overrides",
     "apply_overrides": "overrides",
     "parse_override": "overrides",
@@ -56,15 +61,22 @@ __all__ = [
     "AlreadyRegisteredError",
     "BuildError",
     "BuildKeyError",
+    "ConfigDict",
     "ConfigError",
+    "DefaultScope",
     "MissingTypeError",
     "OverrideAction",
     "OverrideError",
+    "PlainMessageKeyError",
     "Registry",
     "UnknownTypeError",
     "__version__",
     "apply_overrides",
     "build_from_cfg",
+    "build_model_from_cfg",
+    "default_scope",
+    "dump_config",
+    "format_config",
     "load_config",
     "merge_configs",
     "parse_override",

@@ -34,8 +34,8 @@ def copy_containers(value: Any) -> Any:
 def build_from_cfg(
     cfg: Mapping[str, Any],
     registry: Registry,
-    default_args: Mapping[str, Any] | None = None,
     /,
+    default_args: Mapping[str, Any] | None = None,
     *args: Any,
     **kwargs: Any,
 ) -> Any:
@@ -47,8 +47,9 @@ def build_from_cfg(
     arguments; ``args`` are passed positionally. ``cfg`` and ``default_args``
     are never modified.
 
-    A custom ``build_func`` given to :class:`~cnn_registry.Registry` has this
-    same signature.
+    ``default_args`` may be given by keyword, as OpenMMLab code does
+    (``build_from_cfg(cfg, REG, default_args=dict(...))``). A custom
+    ``build_func`` given to `Registry` has this same signature.
 
     >>> from cnn_registry import Registry
     >>> SHAPES = Registry('shapes')
@@ -56,7 +57,7 @@ def build_from_cfg(
     ... class Square:
     ...     def __init__(self, side=1):
     ...         self.side = side
-    >>> build_from_cfg(dict(type='Square'), SHAPES, dict(side=3)).side
+    >>> build_from_cfg(dict(type='Square'), SHAPES, default_args=dict(side=3)).side
     3
     """
     if not isinstance(cfg, Mapping):
@@ -81,7 +82,7 @@ def build_from_cfg(
     params.update(kwargs)
 
     if isinstance(obj_type, str):
-        obj_cls = registry.get(obj_type)
+        obj_cls = registry.lookup(obj_type)
     elif callable(obj_type):
         obj_cls = obj_type
     else:
@@ -113,8 +114,8 @@ def _same_kind(exc: Exception, message: str) -> Exception:
 
     The copy is made without calling the class's ``__init__`` (which may take
     other arguments) and kept only if its ``str()`` shows the new message; a
-    plain ``KeyError`` (whose ``str()`` is a repr) becomes :class:`BuildKeyError`,
-    anything else that does not fit becomes :class:`BuildError`.
+    plain ``KeyError`` (whose ``str()`` is a repr) becomes `BuildKeyError`,
+    anything else that does not fit becomes `BuildError`.
     """
     cls = type(exc)
     try:
@@ -129,27 +130,89 @@ def _same_kind(exc: Exception, message: str) -> Exception:
 
 
 def _signature_hint(exc: Exception, obj_cls: Any) -> str:
-    """For an unexpected keyword argument, list the accepted ones and the closest."""
-    text = str(exc)
-    if not isinstance(exc, TypeError) or "unexpected keyword argument" not in text:
-        return ""
-    import inspect
+    """For an unexpected keyword argument that ``obj_cls`` itself rejected, list what it accepts.
+
+    The list is only added when the rejecting function (named by Python's own
+    message) is ``obj_cls`` or an ``__init__`` of its MRO: an error from a
+    nested build or from a call inside the constructor keeps its own text.
+    """
     import re
 
+    match = re.match(r"([\w.<>]+)\(\) got an unexpected keyword argument '(\w+)'", str(exc))
+    if not isinstance(exc, TypeError) or match is None:
+        return ""
+    rejecter, argument = match.groups()
+    params = accepted_arguments(obj_cls, rejecter)
+    if params is None:
+        return ""
     from .errors import close_matches
 
-    match = re.search(r"unexpected keyword argument '(\w+)'", text)
-    try:
-        params = [
-            p.name
-            for p in inspect.signature(obj_cls).parameters.values()
-            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
-        ]
-    except (TypeError, ValueError):
-        return ""
-    hint = f"accepted arguments: {', '.join(params)}"
-    if match:
-        near = close_matches(match.group(1), params, limit=1)
-        if near:
-            hint += f"; did you mean {near[0]!r} instead of {match.group(1)!r}?"
+    hint = f"accepted arguments: {', '.join(params) or 'none'}"
+    near = close_matches(argument, params, limit=1)
+    if near:
+        hint += f"; did you mean {near[0]!r} instead of {argument!r}?"
     return hint
+
+
+def accepted_arguments(obj_cls: Any, rejecter: str | None = None) -> list[str] | None:
+    """The keyword arguments ``obj_cls`` accepts, those of the parents its ``**kwargs`` reach included.
+
+    For a class, each ``__init__`` along the MRO adds its named parameters, as
+    long as the ones before it forward ``**kwargs``. With ``rejecter`` (the
+    ``Qualified.name`` of the function that refused an argument), None unless
+    that function is ``obj_cls`` or one of those ``__init__`` methods.
+
+    >>> class Base:
+    ...     def __init__(self, depth, norm_eval=True): ...
+    >>> class Wide(Base):
+    ...     def __init__(self, width=2, **kwargs):
+    ...         super().__init__(**kwargs)
+    >>> accepted_arguments(Wide)
+    ['width', 'depth', 'norm_eval']
+    """
+    import inspect
+
+    if isinstance(obj_cls, type):
+        inits = [(f"{k.__qualname__}.__init__", k.__dict__.get("__init__")) for k in obj_cls.__mro__]
+        functions: list[tuple[str, Any]] = [(n, f) for n, f in inits if inspect.isfunction(f)]
+        functions = functions or [(obj_cls.__qualname__, obj_cls)]
+    else:
+        functions = [(getattr(obj_cls, "__qualname__", ""), obj_cls)]
+    names: list[str] = []
+    matched = rejecter is None
+    for qualname, function in functions:
+        matched = matched or qualname == rejecter
+        try:
+            parameters = list(inspect.signature(function).parameters.values())
+        except (TypeError, ValueError):
+            return None
+        if isinstance(obj_cls, type) and function is not obj_cls:
+            parameters = parameters[1:]  # self
+        names += [
+            p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name not in names
+        ]
+        if not any(p.kind is p.VAR_KEYWORD for p in parameters):
+            break
+    return names if matched else None
+
+
+def build_model_from_cfg(
+    cfg: Mapping[str, Any] | list[Mapping[str, Any]] | tuple[Mapping[str, Any], ...],
+    registry: Registry,
+    /,
+    default_args: Mapping[str, Any] | None = None,
+) -> Any:
+    """`build_from_cfg` for models; a list of configs becomes a ``torch.nn.Sequential``.
+
+    mmengine's ``MODELS`` registry uses it as its ``build_func``
+    (``Registry('models', build_func=build_model_from_cfg)``). torch is
+    imported only when a list is given, so cnn-registry stays torch-free.
+
+    Raises:
+        TypeError: ``cfg`` is neither a mapping nor a list or tuple of mappings.
+    """
+    if isinstance(cfg, (list, tuple)):
+        import torch.nn
+
+        return torch.nn.Sequential(*(build_from_cfg(c, registry, default_args) for c in cfg))
+    return build_from_cfg(cfg, registry, default_args)

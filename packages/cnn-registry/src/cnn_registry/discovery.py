@@ -2,7 +2,7 @@
 
 Two sources, both imported at most once per registry:
 
-* ``locations`` given to :class:`~cnn_registry.Registry`, e.g.
+* ``locations`` given to `Registry`, e.g.
   ``Registry('conv_layers', locations=['cnn_layers.conv'])``;
 * entry points of any installed distribution, in the group ``cnn_registry``,
   whose name is the registry's qualified name ``<scope>.<name>`` and whose
@@ -53,13 +53,18 @@ def entry_point_sources(qualified_name: str) -> list[Source]:
 def import_sources(registry_name: str, sources: list[Source]) -> list[str]:
     """Import every source; a failing import warns and is reported, never raised.
 
-    Returns one line per failure, for the registry's error messages.
+    Any exception but ``KeyboardInterrupt`` counts as a failure, ``SystemExit``
+    included (a plugin that runs argparse at import time): the remaining
+    sources are still imported. Returns one line per failure, for the
+    registry's error messages.
     """
     failures = []
     for source in sources:
         try:
             importlib.import_module(source.module)
-        except Exception as exc:  # a broken plugin must not break every lookup
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # a broken plugin must not break every lookup
             line = f"{source.module} ({source.origin}) failed to import: {type(exc).__name__}: {exc}"
             warnings.warn(f"registry {registry_name!r}: {line}", RuntimeWarning, stacklevel=3)
             failures.append(line)

@@ -7,18 +7,26 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
 
-class _PlainMessageKeyError(KeyError):
+class PlainMessageKeyError(KeyError):
     """A KeyError whose ``str()`` is its message, not the message's repr.
 
     ``str(KeyError('a\\nb'))`` shows quotes and escaped newlines, which makes
-    multi-line explanations unreadable in a traceback.
+    multi-line explanations unreadable in a traceback. Other packages derive
+    their own KeyErrors from it.
+
+    >>> print(PlainMessageKeyError('line one\\nline two'))
+    line one
+    line two
     """
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""
 
 
-class UnknownTypeError(_PlainMessageKeyError):
+_PlainMessageKeyError = PlainMessageKeyError  # the earlier private name
+
+
+class UnknownTypeError(PlainMessageKeyError):
     """Raised when a ``type`` name is found in no registry that was searched.
 
     Attributes:
@@ -34,15 +42,15 @@ class UnknownTypeError(_PlainMessageKeyError):
         self.candidates = candidates
 
 
-class AlreadyRegisteredError(_PlainMessageKeyError):
+class AlreadyRegisteredError(PlainMessageKeyError):
     """Raised when a name is registered twice without ``force=True``."""
 
 
-class MissingTypeError(_PlainMessageKeyError):
+class MissingTypeError(PlainMessageKeyError):
     """Raised when a config has no ``type`` key and no default supplies one."""
 
 
-class BuildKeyError(_PlainMessageKeyError):
+class BuildKeyError(PlainMessageKeyError):
     """A KeyError raised by a constructor, re-raised with what was being built."""
 
 

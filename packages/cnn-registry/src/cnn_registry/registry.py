@@ -8,6 +8,7 @@ import threading
 from .build import build_from_cfg
 from .discovery import Source, entry_point_sources, import_sources
 from .errors import AlreadyRegisteredError, UnknownTypeError, close_matches
+from .scope import current_scope_name
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing would double the import time
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ class Registry:
         parent: a registry to fall back on; lookups go child first, then parents.
         scope: the registry's namespace; ``'scope.Name'`` addresses it from
             anywhere in the tree. Defaults to the calling module's package.
-        build_func: replaces :func:`build_from_cfg` (same signature);
+        build_func: replaces `build_from_cfg` (same signature);
             children inherit their parent's.
         locations: modules imported on the first lookup that misses.
 
@@ -52,6 +53,8 @@ class Registry:
     >>> MODELS.build(dict(type='Dense', width=4)).width
     4
     >>> MODELS.get('demo.Linear') is Linear
+    True
+    >>> MODELS.get('Conv') is None  # `lookup` or `build` explain a missing name
     True
     """
 
@@ -106,13 +109,31 @@ class Registry:
 
     @property
     def build_func(self) -> BuildFunc:
-        """The function :meth:`build` calls: own, else inherited, else :func:`build_from_cfg`."""
+        """The function `build` calls: own, else inherited, else `build_from_cfg`."""
         node: Registry | None = self
         while node is not None:
             if node._build_func is not None:
                 return node._build_func
             node = node.parent
         return build_from_cfg
+
+    @property
+    def module_dict(self) -> Mapping[str, Any]:
+        """A read-only view of the names registered here (lazy sources included)."""
+        self._discover()
+        return _MAPPING_PROXY(self._modules)
+
+    @staticmethod
+    def split_scope_key(key: str) -> tuple[str | None, str]:
+        """``'mmdet.ResNet'`` -> ``('mmdet', 'ResNet')``; ``'ResNet'`` -> ``(None, 'ResNet')``.
+
+        Only the first dot splits: ``'a.b.Name'`` -> ``('a', 'b.Name')``.
+
+        >>> Registry.split_scope_key('a.b.Name')
+        ('a', 'b.Name')
+        """
+        scope, dot, rest = key.partition(".")
+        return (scope, rest) if dot else (None, key)
 
     def _add_child(self, child: Registry) -> None:
         with self._lock:
@@ -130,7 +151,11 @@ class Registry:
             node = node.parent
 
     def find_scope(self, scope: str) -> Registry | None:
-        """The registry with ``scope`` anywhere in this tree, searched from the root."""
+        """The registry with ``scope``: this one, a child, else anywhere in the tree from the root."""
+        if scope == self.scope:
+            return self
+        if scope in self._children:
+            return self._children[scope]
         pending = [self.root]
         while pending:
             node = pending.pop(0)
@@ -143,23 +168,28 @@ class Registry:
     if TYPE_CHECKING:
 
         @overload
-        def register_module(self, name: type[T], *, force: bool = ..., module: None = ...) -> type[T]: ...
+        def register_module(self, name: type[T], force: bool = ..., module: None = ...) -> type[T]: ...
 
         @overload
         def register_module(
-            self, name: str | Sequence[str] | None = ..., *, force: bool = ..., module: None = ...
+            self, name: str | Sequence[str] | None = ..., force: bool = ..., module: None = ...
         ) -> Callable[[T], T]: ...
+
+        @overload
+        def register_module(self, name: str | Sequence[str] | None, force: bool, module: T) -> T: ...
 
         @overload
         def register_module(self, name: str | Sequence[str] | None = ..., *, force: bool = ..., module: T) -> T: ...
 
-    def register_module(self, name: Any = None, *, force: bool = False, module: Any = None) -> Any:
+    def register_module(self, name: Any = None, force: bool = False, module: Any = None) -> Any:
         """Register a class or function, as a decorator or as a plain call.
 
         ``@REG.register_module``, ``@REG.register_module()``,
         ``@REG.register_module(name='Alias')``, ``@REG.register_module(name=['A', 'B'])``
-        and ``REG.register_module(module=cls)`` all work. A name that is taken
-        raises :class:`AlreadyRegisteredError` unless ``force=True``.
+        ``REG.register_module(module=cls)`` and mmengine's positional
+        ``REG.register_module(name, force, module)`` all work. A name that is
+        taken raises `AlreadyRegisteredError` unless ``force=True``; a name
+        with a dot is refused (the dot separates a scope from a name).
         """
         if not isinstance(force, bool):
             raise TypeError(f"force must be a bool, got {type(force).__name__}: {force!r}")
@@ -191,6 +221,13 @@ class Registry:
             raise TypeError(f"name must be None, a string or a list of strings, got {name!r}")
         if not names or any(not n for n in names):
             raise ValueError(f"name must contain non-empty strings, got {name!r}")
+        dotted = [n for n in names if "." in n]
+        if dotted:
+            raise ValueError(
+                f"name {dotted[0]!r} contains a dot, which separates a scope from a name in lookups "
+                f"('scope.Name'), so it could never be found; register it as {dotted[0].replace('.', '_')!r} "
+                "or another name without dots"
+            )
         with self._lock:
             if not force:
                 for n in names:
@@ -205,7 +242,7 @@ class Registry:
     def unregister(self, name: str) -> Any:
         """Remove ``name`` (aliases of the same object stay) and return what it named.
 
-        Raises :class:`UnknownTypeError` when ``name`` is not registered here.
+        Raises `UnknownTypeError` when ``name`` is not registered here.
         """
         with self._lock:
             if name not in self._modules:
@@ -252,16 +289,28 @@ class Registry:
             obj = self._modules.get(name)
         return obj
 
-    def _find(self, key: str) -> tuple[Any, list[Registry]]:
-        """The object for ``key`` and the registries searched, in order."""
-        start, name = self, key
-        if "." in key:
-            scope, rest = key.split(".", 1)
+    def _find(self, key: str, use_default_scope: bool = True) -> tuple[Any, list[Registry]]:
+        """The object for ``key`` and the registries searched, in order.
+
+        ``scope.Name`` searches the registry of that scope and its ancestors
+        (``a.b.Name`` goes through scope ``a``, then its child ``b``); a scope
+        that is nowhere in the tree is dropped, so ``'mmdet.ResNet'`` finds
+        ``ResNet``. An unprefixed name searches the default scope's registry
+        first (see `default_scope`), then this registry and its ancestors.
+        """
+        scope, name = self.split_scope_key(key)
+        if scope is not None:
             scoped = self.find_scope(scope)
+            return (scoped if scoped is not None else self)._find(name, use_default_scope=False)
+        chain = list(self._ancestry())
+        preferred = current_scope_name() if use_default_scope else None
+        if preferred is not None and preferred != self.scope:
+            scoped = self.find_scope(preferred)
             if scoped is not None:
-                start, name = scoped, rest
+                first = list(scoped._ancestry())
+                chain = first + [r for r in chain if r not in first]
         searched = []
-        for registry in start._ancestry():
+        for registry in chain:
             searched.append(registry)
             obj = registry._get_local(name)
             if obj is not None:
@@ -269,10 +318,20 @@ class Registry:
         return None, searched
 
     def get(self, key: str) -> Any:
-        """The class or function registered as ``key`` (a name, an alias or ``scope.Name``).
+        """The class or function registered as ``key`` (a name, an alias or ``scope.Name``), or None.
 
-        Raises :class:`UnknownTypeError`, a ``KeyError``, naming the registries
-        searched, the closest names and how to register one.
+        None when nothing matches, as mmengine's ``Registry.get``; `lookup`
+        (or ``REG[key]``) raises an error that explains the miss instead.
+        """
+        if not isinstance(key, str):
+            raise TypeError(f"key must be a string, got {type(key).__name__}: {key!r}")
+        return self._find(key)[0]
+
+    def lookup(self, key: str) -> Any:
+        """Like `get`, but a missing name raises `UnknownTypeError`.
+
+        The error (a ``KeyError``) names the registries searched, the closest
+        names and how to register one. ``REG[key]`` is the same.
         """
         if not isinstance(key, str):
             raise TypeError(f"key must be a string, got {type(key).__name__}: {key!r}")
@@ -281,8 +340,11 @@ class Registry:
             raise self._unknown(key, searched)
         return obj
 
+    def __getitem__(self, key: str) -> Any:
+        return self.lookup(key)
+
     def _unknown(self, key: str, searched: list[Registry]) -> UnknownTypeError:
-        name = key.split(".", 1)[1] if searched and searched[0] is not self and "." in key else key
+        name = key.rsplit(".", 1)[-1]
         known = sorted({n for r in searched for n in r._modules})
         near = close_matches(name, known)
         lines = [f"{key!r} is not in the {self.name!r} registry."]
@@ -339,8 +401,11 @@ class Registry:
         return self.build_func(cfg, self, default_args, *args, **kwargs)
 
 
+_MAPPING_PROXY = type(type.__dict__)  # types.MappingProxyType, without importing types
+
+
 class _RegistrationsUndone:
-    """Restores a registry's table on exit (see :meth:`Registry.temporary_registrations`)."""
+    """Restores a registry's table on exit (see `Registry.temporary_registrations`)."""
 
     def __init__(self, registry: Registry) -> None:
         self._registry = registry
