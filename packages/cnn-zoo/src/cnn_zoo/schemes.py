@@ -14,9 +14,10 @@ own for a new scheme::
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
-from .catalog import resolve, split_scheme
+from .catalog import CATALOG_NAMES, load_catalog, resolve, split_scheme
 from .checkpoint_file import read_checkpoint_file
 from .download import download
 from .errors import MissingExtraError, UnknownCheckpointError
@@ -37,6 +38,8 @@ def load_from_any(filename: str, map_location: Any = "cpu", trust: bool = False)
         raise TypeError(f"filename must be a string (a path or scheme://...), got {type(filename).__name__}")
     scheme, _ = split_scheme(filename)
     if not scheme:
+        if not os.path.exists(filename):
+            _raise_if_catalog_name(filename)
         return read_checkpoint_file(filename, map_location, trust=trust)
     if scheme not in CHECKPOINT_LOADERS:
         raise UnknownCheckpointError(
@@ -45,6 +48,16 @@ def load_from_any(filename: str, map_location: Any = "cpu", trust: bool = False)
             f"@CHECKPOINT_LOADERS.register_module(name={scheme!r})."
         )
     return CHECKPOINT_LOADERS.get(scheme)(filename, map_location=map_location, trust=trust)
+
+
+def _raise_if_catalog_name(filename: str) -> None:
+    """A missing file named like a catalog entry (``'resnet50'``): say which ``scheme://`` name was meant."""
+    for catalog in CATALOG_NAMES:
+        if filename in load_catalog(catalog):
+            raise FileNotFoundError(
+                f"checkpoint file {filename!r} does not exist; as a catalog name it is {catalog}://{filename}. "
+                f"For a pretrained model by name: cnn_models.create_model({filename!r}, pretrained=True)"
+            )
 
 
 @CHECKPOINT_LOADERS.register_module(name=["http", "https"])
