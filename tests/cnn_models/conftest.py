@@ -1,6 +1,8 @@
-"""Fixtures of cnn-models' tests: a tiny backbone registered under a test-only name."""
+"""Fixtures of cnn-models' tests: a tiny backbone, registered under a test-only name for each test only."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import pytest
 import torch
@@ -34,7 +36,12 @@ class TinyTestBackbone(nn.Module):
         return tuple(outs)
 
 
-BACKBONES.register_module(name="TinyTestBackbone", module=TinyTestBackbone, force=True)
+@pytest.fixture(autouse=True)
+def tiny_test_backbone() -> Iterator[type[nn.Module]]:
+    """``TinyTestBackbone`` in ``BACKBONES`` for the duration of one test, and gone afterwards."""
+    with BACKBONES.temporary_registrations():
+        BACKBONES.register_module(name="TinyTestBackbone", module=TinyTestBackbone)
+        yield TinyTestBackbone
 
 
 @pytest.fixture

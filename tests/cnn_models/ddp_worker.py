@@ -8,7 +8,7 @@ import sys
 import torch
 import torch.distributed as dist
 
-from cnn_models.training import train_classifier
+from cnn_models.tools.training import train_classifier
 
 out, mode = sys.argv[1], sys.argv[2]
 cfg = dict(

@@ -1,4 +1,4 @@
-"""The cnn command, run in this process through cnn_models.cli.main."""
+"""The cnn command, run in this process through cnn_models.tools.cli.main."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from cnn_models import build_model
-from cnn_models.cli import load_model_config, main
+from cnn_models.tools.cli import load_model_config, main
 from cnn_zoo import load_checkpoint
 
 

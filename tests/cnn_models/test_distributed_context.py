@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from cnn_models import DistributedContext, GradientAveraging
+from cnn_models.tools import DistributedContext, GradientAveraging
 
 
 def test_context_from_torchrun_variables():

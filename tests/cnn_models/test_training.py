@@ -8,9 +8,9 @@ import io
 import pytest
 import torch
 
-from cnn_models.datasets import build_datasets, random_image_tensors
-from cnn_models.progress import PlainProgress
-from cnn_models.training import build_optimizer, model_config, total_loss, train_classifier
+from cnn_models.tools.datasets import build_datasets, random_image_tensors
+from cnn_models.tools.progress import PlainProgress
+from cnn_models.tools.training import build_optimizer, model_config, total_loss, train_classifier
 
 
 @pytest.fixture
@@ -84,7 +84,7 @@ def test_datasets_split_and_validate():
 
 def test_digits_are_upsampled_and_standardised():
     pytest.importorskip("sklearn")
-    from cnn_models.datasets import load_digits_tensors
+    from cnn_models.tools.datasets import load_digits_tensors
 
     images, labels = load_digits_tensors(image_size=12)
     assert images.shape == (1797, 1, 12, 12)

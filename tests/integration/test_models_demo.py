@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from cnn_models import build_model
-from cnn_models.cli import main
-from cnn_models.demo import CHECKPOINT_NAME, DEMO_CONFIG
+from cnn_models.tools.cli import main
+from cnn_models.tools.demo import CHECKPOINT_NAME, DEMO_CONFIG
 from cnn_zoo import load_checkpoint
 
 

@@ -6,9 +6,9 @@ import pytest
 import torch
 
 from cnn_models import build_model
-from cnn_models.cli import main
 from cnn_models.presets import PRESETS, get_preset
-from cnn_models.summary import summarize
+from cnn_models.tools.cli import main
+from cnn_models.tools.summary import summarize
 
 
 @pytest.mark.parametrize("name", sorted(PRESETS))

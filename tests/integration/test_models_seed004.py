@@ -10,7 +10,7 @@ import torch.nn.functional as F
 
 from cnn_models import LOSSES, ImageClassifier, build_model, weighted_loss
 from cnn_models.presets import get_preset
-from cnn_models.summary import summarize
+from cnn_models.tools.summary import summarize
 
 # seed 004, word for word
 model_cfg = dict(

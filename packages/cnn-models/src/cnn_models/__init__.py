@@ -1,6 +1,7 @@
-"""Necks, heads, losses and complete image classifiers built from one config, with the ``cnn`` command.
+"""Necks, heads, losses and complete image classifiers, each built from a config dict.
 
-A complete model is backbone + neck + head + loss (seed 004):
+A complete model is backbone + neck + head + loss, as in mmcls's guide to
+adding a backbone:
 
 >>> import torch
 >>> from cnn_models import build_model
@@ -11,15 +12,18 @@ A complete model is backbone + neck + head + loss (seed 004):
 ...               loss=dict(type='CrossEntropyLoss', loss_weight=1.0))))
 >>> model(torch.randn(2, 3, 8, 8)).shape
 torch.Size([2, 10])
+
+This is the library only. The training loop, datasets, the demo, the model
+summary and the ``cnn`` command live in `cnn_models.tools`, which is imported
+only when used.
 """
+
+import warnings as _warnings
+from typing import Any as _Any
 
 from .accuracy import topk_accuracy
 from .build import build_head, build_loss, build_model, build_neck
 from .classifiers import ImageClassifier
-from .datasets import build_datasets
-from .demo import DEMO_CONFIG, DemoResult, run_demo
-from .distributed import DistributedContext
-from .gradient_averaging import GradientAveraging
 from .heads import ClsHead, LinearClsHead, MultiLabelLinearClsHead, StackedLinearClsHead
 from .losses import (
     CrossEntropyLoss,
@@ -38,13 +42,10 @@ from .losses import (
 from .necks import GeneralizedMeanPooling, GlobalAveragePooling
 from .presets import PRESETS, get_preset
 from .registry import HEADS, LOSSES, MODELS, NECKS
-from .summary import ModelSummary, summarize
-from .training import TrainingRun, train_classifier
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "DEMO_CONFIG",
     "HEADS",
     "LOSSES",
     "MODELS",
@@ -52,23 +53,17 @@ __all__ = [
     "PRESETS",
     "ClsHead",
     "CrossEntropyLoss",
-    "DemoResult",
-    "DistributedContext",
     "FocalLoss",
     "GeneralizedMeanPooling",
     "GlobalAveragePooling",
-    "GradientAveraging",
     "ImageClassifier",
     "L1Loss",
     "LinearClsHead",
     "MSELoss",
-    "ModelSummary",
     "MultiLabelLinearClsHead",
     "StackedLinearClsHead",
-    "TrainingRun",
     "__version__",
     "binary_cross_entropy",
-    "build_datasets",
     "build_head",
     "build_loss",
     "build_model",
@@ -78,11 +73,35 @@ __all__ = [
     "l1_loss",
     "mse_loss",
     "reduce_loss",
-    "run_demo",
     "sigmoid_focal_loss",
-    "summarize",
     "topk_accuracy",
-    "train_classifier",
     "weight_reduce_loss",
     "weighted_loss",
 ]
+
+#: names that moved to `cnn_models.tools`; reading them here still works, with a FutureWarning
+_MOVED_TO_TOOLS = (
+    "DEMO_CONFIG",
+    "DemoResult",
+    "DistributedContext",
+    "GradientAveraging",
+    "ModelSummary",
+    "TrainingRun",
+    "build_datasets",
+    "run_demo",
+    "summarize",
+    "train_classifier",
+)
+
+
+def __getattr__(name: str) -> _Any:
+    if name in _MOVED_TO_TOOLS:
+        from . import tools
+
+        _warnings.warn(
+            f"cnn_models.{name} moved to cnn_models.tools.{name}; import it from cnn_models.tools",
+            FutureWarning,
+            stacklevel=2,
+        )
+        return getattr(tools, name)
+    raise AttributeError(f"module 'cnn_models' has no attribute {name!r}")

@@ -21,9 +21,8 @@ from cnn_registry.config import load_config
 from cnn_registry.override_action import OverrideAction
 from cnn_registry.overrides import apply_overrides
 
-from .build import build_model
-from .presets import PRESETS, get_preset
-from .training import model_config
+from ..build import build_model
+from ..presets import PRESETS, get_preset
 
 
 def _shape(text: str) -> tuple[int, ...]:
@@ -47,6 +46,8 @@ def load_model_config(source: str, overrides: dict[str, Any] | None = None) -> d
     >>> load_model_config('resnet18_cifar', {'head.num_classes': 100})['head']['num_classes']
     100
     """
+    from .training import model_config
+
     if source in PRESETS:
         cfg = get_preset(source)
     elif Path(source).is_file():

@@ -21,7 +21,7 @@ from torch.utils.data import DataLoader
 from cnn_registry.overrides import apply_overrides
 from cnn_zoo import load_checkpoint, save_checkpoint
 
-from .build import build_model
+from ..build import build_model
 from .training import TrainingRun, train_classifier
 
 DEMO_CONFIG: dict[str, Any] = dict(

@@ -24,7 +24,7 @@ from torch.utils.data import DataLoader, Dataset, DistributedSampler
 
 from cnn_layers import convert_sync_batchnorm
 
-from .build import build_model
+from ..build import build_model
 from .datasets import build_datasets
 from .distributed import DistributedContext
 from .gradient_averaging import GradientAveraging

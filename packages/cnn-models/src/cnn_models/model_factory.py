@@ -1,0 +1,326 @@
+"""``list_models`` and ``create_model``: pretrained classifiers and backbones by name.
+
+A name is an architecture (``resnet50``), optionally with a weight tag
+(``resnet50.tv_in1k``); :func:`cnn_models.weights.get_weights` gives each tag's card.
+
+>>> import torch
+>>> from cnn_models import create_model, list_models
+>>> list_models('resnet50*', pretrained=True)[:3]
+['resnet50.tv_in1k', 'resnet50.tv2_in1k', 'resnet50.mmcls_in1k']
+>>> model = create_model('resnet18', num_classes=10).eval()
+>>> model(torch.rand(1, 3, 32, 32)).shape
+torch.Size([1, 10])
+>>> features = create_model('resnet18', out_indices=(2, 3)).eval()   # the backbone alone
+>>> [tuple(f.shape) for f in features(torch.rand(1, 3, 32, 32))]
+[(1, 256, 2, 2), (1, 512, 1, 1)]
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import fnmatch
+import logging
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import nn
+
+from cnn_backbones.registry import BACKBONES
+from cnn_zoo import read_checkpoint, resolve, state_dict_from_checkpoint
+from cnn_zoo.catalog import split_scheme
+
+from .classifiers import ImageClassifier
+from .weights import WeightCard, all_weights, get_weights, tags_of
+
+_LOGGER = logging.getLogger("cnn_models")
+
+
+@dataclass(frozen=True)
+class Architecture:
+    """How to build one named model: its backbone config and the channels its head reads."""
+
+    backbone: dict[str, Any]
+    head_channels: int
+    classifier_out_indices: tuple[int, ...]
+
+    @property
+    def is_vgg(self) -> bool:
+        """VGG keeps torchvision's classifier inside the backbone (``backbone.classifier.*``)."""
+        return self.backbone["type"] == "VGG"
+
+
+def _arch(backbone: dict[str, Any], head_channels: int, out: int = 3) -> Architecture:
+    return Architecture(backbone, head_channels, (out,))
+
+
+ARCHITECTURES: dict[str, Architecture] = {}
+for _depth in (18, 34, 50, 101, 152):
+    _width = 512 if _depth < 50 else 2048
+    ARCHITECTURES[f"resnet{_depth}"] = _arch(dict(type="ResNet", depth=_depth), _width)
+for _depth in (18, 50, 101):
+    ARCHITECTURES[f"resnet{_depth}_v1c"] = _arch(dict(type="ResNetV1c", depth=_depth), 512 if _depth < 50 else 2048)
+for _depth in (50, 101, 152):
+    ARCHITECTURES[f"resnet{_depth}_v1d"] = _arch(dict(type="ResNetV1d", depth=_depth), 2048)
+for _depth in (50, 101):
+    ARCHITECTURES[f"resnet{_depth}_caffe"] = _arch(dict(type="ResNet", depth=_depth, style="caffe"), 2048)
+for _depth, _groups, _width_per_group in ((50, 32, 4), (101, 32, 4), (101, 32, 8), (101, 64, 4), (152, 32, 4)):
+    ARCHITECTURES[f"resnext{_depth}_{_groups}x{_width_per_group}d"] = _arch(
+        dict(type="ResNeXt", depth=_depth, groups=_groups, base_width=_width_per_group), 2048
+    )
+ARCHITECTURES["res2net50_v1d_26w_4s"] = _arch(dict(type="Res2Net", depth=50, scales=4, base_width=26), 2048)
+ARCHITECTURES["res2net101_v1d_26w_4s"] = _arch(dict(type="Res2Net", depth=101, scales=4, base_width=26), 2048)
+for _name, _channels in (("400mf", 384), ("800mf", 672), ("1.6gf", 912), ("3.2gf", 1008), ("4.0gf", 1360)):
+    ARCHITECTURES[f"regnetx_{_name}"] = _arch(dict(type="RegNet", arch=f"regnetx_{_name}"), _channels)
+for _name, _channels in (("6.4gf", 1624), ("8.0gf", 1920), ("12gf", 2240)):
+    ARCHITECTURES[f"regnetx_{_name}"] = _arch(dict(type="RegNet", arch=f"regnetx_{_name}"), _channels)
+for _name, _channels in (("w18_small", 144), ("w18", 144), ("w32", 256), ("w40", 320), ("w48", 384)):
+    ARCHITECTURES[f"hrnet_{_name}"] = _arch(dict(type="HRNet", extra=_name), _channels)
+for _depth in (11, 13, 16, 19):
+    ARCHITECTURES[f"vgg{_depth}"] = _arch(dict(type="VGG", depth=_depth), 512, out=4)
+
+
+def list_models(pattern: str = "*", pretrained: bool = False) -> list[str]:
+    """Names of the models matching the shell-style ``pattern``.
+
+    With ``pretrained=False`` the architectures; with ``pretrained=True`` one
+    ``architecture.tag`` per set of published weights (the default tag first).
+
+    >>> list_models('hrnet*')
+    ['hrnet_w18', 'hrnet_w18_small', 'hrnet_w32', 'hrnet_w40', 'hrnet_w48']
+    >>> list_models('resnet50_caffe*', pretrained=True)
+    ['resnet50_caffe.detectron2', 'resnet50_caffe.detectron']
+    """
+    if not isinstance(pattern, str):
+        raise TypeError(f"pattern must be a shell-style string such as 'resnet*', got {pattern!r}")
+    if pretrained:
+        return [name for name in all_weights() if fnmatch.fnmatchcase(name, pattern)]
+    return sorted(name for name in ARCHITECTURES if fnmatch.fnmatchcase(name, pattern))
+
+
+def split_model_name(name: str) -> tuple[str, str | None]:
+    """``'resnet50.tv_in1k'`` to ``('resnet50', 'tv_in1k')``; an architecture alone has tag None.
+
+    >>> split_model_name('regnetx_3.2gf'), split_model_name('regnetx_3.2gf.pycls')
+    (('regnetx_3.2gf', None), ('regnetx_3.2gf', 'pycls'))
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a model name such as 'resnet50', got {type(name).__name__}: {name!r}")
+    if name in ARCHITECTURES:
+        return name, None
+    arch, dot, tag = name.rpartition(".")
+    if dot and arch in ARCHITECTURES:
+        if tag not in tags_of(arch):
+            raise ValueError(f"name={name!r}: {arch} has no weight tag {tag!r}; its tags: {_tag_text(arch)}")
+        return arch, tag
+    near = difflib.get_close_matches(name, list(ARCHITECTURES) + list(all_weights()), n=5, cutoff=0.6)
+    hint = f" Closest: {', '.join(near)}." if near else ""
+    raise ValueError(f"name={name!r}: not a known model (list_models() gives {len(ARCHITECTURES)}).{hint}")
+
+
+def _tag_text(arch: str) -> str:
+    tags = tags_of(arch)
+    return ", ".join(tags) if tags else "none (no published weights)"
+
+
+def _card_for_checkpoint(reference: str) -> WeightCard | None:
+    return next((card for card in all_weights().values() if card.checkpoint == reference), None)
+
+
+def _weights_source(arch: str, tag: str | None, pretrained: object) -> tuple[WeightCard | None, str | None]:
+    """The card (if any) and the checkpoint reference that ``pretrained`` names."""
+    if pretrained is None or pretrained is False:
+        return None, None
+    if pretrained is True:
+        tags = tags_of(arch)
+        if tag is None and not tags:
+            raise ValueError(
+                f"pretrained=True: {arch} has no published weights; give a checkpoint path or URL, "
+                f"or pick a model from list_models(pretrained=True)"
+            )
+        card = get_weights(f"{arch}.{tag or tags[0]}")
+        return card, card.checkpoint
+    if isinstance(pretrained, os.PathLike):
+        pretrained = os.fspath(pretrained)
+    if not isinstance(pretrained, str) or not pretrained:
+        raise TypeError(
+            f"pretrained must be True/False, a weight tag, a catalog name, a path or a URL, got {pretrained!r}"
+        )
+    if pretrained in tags_of(arch):
+        card = get_weights(f"{arch}.{pretrained}")
+        return card, card.checkpoint
+    if split_scheme(pretrained)[0] or os.path.exists(pretrained):
+        return _card_for_checkpoint(pretrained), pretrained
+    raise ValueError(
+        f"pretrained={pretrained!r} is not a weight tag of {arch} (tags: {_tag_text(arch)}), not a catalog name "
+        f"such as 'torchvision://resnet50' and not an existing file. For a pretrained {arch}, "
+        f"use create_model({arch!r}, pretrained=True)."
+    )
+
+
+def _read_state_dict(reference: str, card: WeightCard | None) -> dict[str, torch.Tensor]:
+    # A catalog name is resolved to its file first: the mmcls:// loader keeps only the backbone,
+    # and a classifier wants the head too.
+    location = resolve(reference) if split_scheme(reference)[0] and card is not None else reference
+    checkpoint = read_checkpoint(location)
+    state_dict = state_dict_from_checkpoint(checkpoint)
+    return {re.sub(r"^module\.", "", key): value for key, value in state_dict.items()}
+
+
+def _detect_layout(state_dict: Mapping[str, torch.Tensor], architecture: Architecture) -> str:
+    if any(key.startswith("backbone.") for key in state_dict):
+        return "mmcls"
+    head_key = "classifier.6.weight" if architecture.is_vgg else "fc.weight"
+    return "torchvision" if head_key in state_dict else "backbone"
+
+
+def to_classifier_keys(
+    state_dict: Mapping[str, torch.Tensor], layout: str, architecture: Architecture
+) -> dict[str, torch.Tensor]:
+    """Rename a checkpoint's keys to :class:`~cnn_models.ImageClassifier`'s (``backbone.*``, ``head.*``).
+
+    torchvision's ``fc.*`` becomes ``head.fc.*`` and every other key goes under
+    ``backbone.`` (VGG keeps its classifier in the backbone); mmcls keys are already
+    ours; a backbone-only checkpoint goes under ``backbone.``.
+
+    >>> sd = {'conv1.weight': 1, 'fc.weight': 2, 'fc.bias': 3}
+    >>> sorted(to_classifier_keys(sd, 'torchvision', ARCHITECTURES['resnet18']))
+    ['backbone.conv1.weight', 'head.fc.bias', 'head.fc.weight']
+    """
+    if layout == "mmcls":
+        return dict(state_dict)
+    out = {}
+    for key, value in state_dict.items():
+        if layout == "torchvision" and not architecture.is_vgg and key.startswith("fc."):
+            out["head." + key] = value
+        else:
+            out["backbone." + key] = value
+    return out
+
+
+def _head_prefix(architecture: Architecture) -> str:
+    return "backbone.classifier.6." if architecture.is_vgg else "head."
+
+
+def _load(model: nn.Module, state_dict: dict[str, torch.Tensor], what: str) -> None:
+    result = model.load_state_dict(state_dict, strict=False)
+    if result.missing_keys or result.unexpected_keys:
+        raise ValueError(
+            f"{what} does not fit {type(model).__name__}: {len(result.missing_keys)} missing keys "
+            f"({', '.join(result.missing_keys[:5])}), {len(result.unexpected_keys)} unexpected keys "
+            f"({', '.join(result.unexpected_keys[:5])})"
+        )
+
+
+def _initialise(model: nn.Module) -> None:
+    """The model's own initialisation; skipped on the meta device, where tensors hold no values."""
+    if not any(p.is_meta for p in model.parameters()):
+        model.init_weights()  # type: ignore[operator]
+
+
+def _checked_num_classes(num_classes: object) -> int | None:
+    if num_classes is None:
+        return None
+    if not isinstance(num_classes, int) or isinstance(num_classes, bool) or num_classes <= 0:
+        raise ValueError(f"num_classes must be a positive int or None, got {num_classes!r}")
+    return num_classes
+
+
+def create_model(
+    name: str,
+    pretrained: bool | str | os.PathLike[str] = False,
+    num_classes: int | None = None,
+    out_indices: Sequence[int] | None = None,
+    **overrides: Any,
+) -> nn.Module:
+    """Build a model by name: a classifier, or with ``out_indices`` the backbone alone.
+
+    Args:
+        name: An architecture (``'resnet50'``) or ``architecture.tag`` (``'resnet50.tv2_in1k'``);
+            see :func:`list_models`.
+        pretrained: False for random weights; True for the tag in ``name`` or the default tag;
+            a tag (``'mmcls_in1k'``); a catalog name (``'torchvision://resnet50'``); a path or URL.
+            Checkpoints in torchvision's layout (``fc.*``) and mmcls's (``backbone.*``, ``head.*``)
+            both load, with ``strict`` checking of every key.
+        num_classes: Classes of the head. None keeps the checkpoint's (1000 without one). Any
+            other number keeps the backbone's weights and initialises a new head (logged).
+        out_indices: Return the backbone alone (a feature extractor), giving these stages' outputs.
+        **overrides: Further backbone arguments (``frozen_stages=1``, ``norm_eval=True``, ...).
+
+    Backbone-only weights (``resnet50_caffe.detectron2``, ``hrnet_w32.msra`` ...) are meant for
+    feature extraction; built as a classifier, their head is new (a warning says so).
+    """
+    arch_name, tag = split_model_name(name)
+    architecture = ARCHITECTURES[arch_name]
+    num_classes = _checked_num_classes(num_classes)
+    card, reference = _weights_source(arch_name, tag, pretrained)
+    if card is not None and tag is not None and card.tag != tag:
+        raise ValueError(f"name={name!r} names the tag {tag!r} but pretrained={pretrained!r} names {card.tag!r}")
+
+    state_dict = _read_state_dict(reference, card) if reference is not None else None
+    layout = None
+    if state_dict is not None:
+        layout = card.layout if card is not None else _detect_layout(state_dict, architecture)
+        state_dict = to_classifier_keys(state_dict, layout, architecture)
+
+    backbone = copy.deepcopy(architecture.backbone)
+    backbone.update(overrides)
+    if out_indices is not None:
+        backbone["out_indices"] = tuple(out_indices)
+        model: nn.Module = BACKBONES.build(backbone)
+        _initialise(model)
+        if state_dict is not None:
+            features = {k[len("backbone.") :]: v for k, v in state_dict.items() if k.startswith("backbone.")}
+            if architecture.is_vgg or layout == "backbone":
+                wanted = model.state_dict().keys()
+                features = {k: v for k, v in features.items() if k in wanted}
+            _load(model, features, f"pretrained={reference!r}")
+        return model
+
+    head_key = _head_prefix(architecture) + "weight"
+    checkpoint_classes = int(state_dict[head_key].shape[0]) if state_dict and head_key in state_dict else None
+    classes = num_classes or checkpoint_classes or 1000
+    backbone.setdefault("out_indices", architecture.classifier_out_indices)
+    if architecture.is_vgg:
+        backbone["num_classes"] = classes
+        model = ImageClassifier(backbone=backbone, head=dict(type="ClsHead", topk=(1, 5)))
+    else:
+        head = dict(type="LinearClsHead", num_classes=classes, in_channels=architecture.head_channels, topk=(1, 5))
+        model = ImageClassifier(backbone=backbone, neck=dict(type="GlobalAveragePooling"), head=head)
+    _initialise(model)
+    if state_dict is None:
+        return model
+    if layout == "backbone":
+        wanted = model.state_dict().keys()
+        state_dict = {k: v for k, v in state_dict.items() if k in wanted}
+    prefix = _head_prefix(architecture)
+    if checkpoint_classes != classes:
+        state_dict = {k: v for k, v in state_dict.items() if not k.startswith(prefix)}
+        if checkpoint_classes is None:
+            _LOGGER.warning(
+                "%s: %s holds backbone weights only; the %d-class head is newly initialised "
+                "(for features, pass out_indices)",
+                arch_name,
+                reference,
+                classes,
+            )
+        else:
+            _LOGGER.info(
+                "%s: backbone weights from %s; new %d-class head (the checkpoint's has %d classes)",
+                arch_name,
+                reference,
+                classes,
+                checkpoint_classes,
+            )
+        head_keys = {k for k in model.state_dict() if k.startswith(prefix)}
+        result = model.load_state_dict(state_dict, strict=False)
+        missing = set(result.missing_keys) - head_keys
+        if missing or result.unexpected_keys:
+            _load(model, {**state_dict, **{k: model.state_dict()[k] for k in head_keys}}, f"pretrained={reference!r}")
+        return model
+    _load(model, state_dict, f"pretrained={reference!r}")
+    return model
