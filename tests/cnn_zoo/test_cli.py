@@ -10,6 +10,7 @@ import torch
 from torch import nn
 
 from cnn_zoo import cache_dir
+from cnn_zoo.cache_name import cache_path
 from cnn_zoo.cli import main
 
 
@@ -55,7 +56,7 @@ def test_download_verify_and_cache(capsys, hub, make_checkpoint, tmp_path):
     code, out, _ = run(capsys, "download", url, "--no-progress")
     assert code == 0
     path = out.strip()
-    assert path == str(cache_dir() / "127.0.0.1" / name)
+    assert path == str(cache_path(url, cache_dir()))
 
     code, out, _ = run(capsys, "verify", path)
     assert (code, out.split()[:2]) == (0, ["OK", name.split("-")[1][:8]])

@@ -69,18 +69,60 @@ def cache_file_name(url: str) -> str:
     return name
 
 
+#: File names longer than this are shortened (keeping the SHA256 prefix and the extension),
+#: so that the name plus the cache's own ``.part``/``.sha256``/``.lock`` files fit in 255 bytes.
+MAX_NAME = 160
+_MAX_DIR = 60
+
+
+def _short_name(name: str) -> str:
+    """``name`` cut to :data:`MAX_NAME` characters, keeping its ``-<sha256>.ext`` tail."""
+    if len(name) <= MAX_NAME:
+        return name
+    match = _HASH_IN_NAME.search(name)
+    tail = match.group(0) if match else "".join(Path(name).suffixes[-2:])[-40:]
+    return name[: MAX_NAME - len(tail)].rstrip("._-") + tail
+
+
+def url_key(url: str) -> str:
+    """A short hash of the whole URL (scheme, host, port, path and query; not the fragment).
+
+    >>> url_key('http://h/a/model.pth') != url_key('http://h/b/model.pth')
+    True
+    >>> url_key('http://h/m.pth#frag') == url_key('http://h/m.pth')
+    True
+    """
+    whole = urlsplit(url)._replace(fragment="").geturl()
+    return hashlib.sha256(whole.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+
+
 def cache_path(url: str, directory: str | os.PathLike[str]) -> Path:
-    """Where ``url`` is stored under ``directory``: ``<directory>/<host>/<file name>``.
+    """Where ``url`` is stored: ``<directory>/<host>[_<port>]/<folders>-<url hash>/<file name>``.
 
-    The host keeps two servers' ``model.pth`` apart. The result is checked to lie
-    inside ``directory``.
+    Every part of the URL (scheme, host, port, path, query) changes the short
+    hash, so two URLs never share a cached file, while the host, the folders and
+    the file name keep the cache readable. The result is checked to lie inside
+    ``directory``.
 
-    >>> cache_path('https://download.openmmlab.com/pretrain/third_party/vgg16_caffe-292e1171.pth', '/c').as_posix()
-    '/c/download.openmmlab.com/vgg16_caffe-292e1171.pth'
+    >>> url = 'https://download.openmmlab.com/pretrain/third_party/vgg16_caffe-292e1171.pth'
+    >>> cache_path(url, '/c').as_posix()
+    '/c/download.openmmlab.com/pretrain_third_party-9b85f9626112/vgg16_caffe-292e1171.pth'
+    >>> cache_path('http://127.0.0.1:8000/w.pth', '/c').parent.parent.name
+    '127.0.0.1_8000'
     """
     root = Path(directory)
-    host = _clean(urlsplit(url).hostname or "") or "local"
-    path = root / host / cache_file_name(url)
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError as exc:
+        raise ValueError(f"url {url!r} has an invalid port: {exc}") from None
+    host = _clean(parts.hostname or "") or "local"
+    if port is not None:
+        host += f"_{port}"
+    folders = [_clean(s) for s in re.split(r"[/\\]", unquote(parts.path))[:-1]]
+    folder = "_".join(f for f in folders if f)[:_MAX_DIR].strip("._-")
+    key = url_key(url)
+    path = root / host / (f"{folder}-{key}" if folder else key) / _short_name(cache_file_name(url))
     resolved_root = root.resolve()
     if not path.resolve().is_relative_to(resolved_root):
         raise ValueError(f"url {url!r} maps to {str(path)!r}, outside the cache directory {str(root)!r}")
