@@ -128,13 +128,70 @@ def test_gn_without_num_groups_is_a_clear_error():
     [
         (None, TypeError, "num_features is required"),
         (0, ValueError, "num_features must be a positive int, got 0"),
-        (2.0, ValueError, "num_features must be a positive int, got 2.0"),
-        (True, ValueError, "num_features must be a positive int, got True"),
+        (-4, ValueError, "num_features must be a positive int, got -4"),
+        (2.0, TypeError, "num_features must be a positive int, got float: 2.0"),
+        (True, TypeError, "num_features must be a positive int, got bool: True"),
+        ("8", TypeError, "num_features must be a positive int, got str: '8'"),
     ],
 )
 def test_norm_bad_num_features(num_features, error, match):
     with pytest.raises(error, match=f"build_norm_layer: {match}"):
         build_norm_layer(dict(type="BN"), num_features)
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "error", "match"),
+    [
+        ((-3, 8, 3), {}, ValueError, "in_channels must be a positive int, got -3"),
+        (("3", 8, 3), {}, TypeError, "in_channels must be a positive int, got str: '3'"),
+        ((0, 8, 3), {}, ValueError, "in_channels must be a positive int, got 0"),
+        ((), dict(in_channels=3, out_channels=0, kernel_size=3), ValueError, "out_channels must be a positive int"),
+        ((3, 8, 0), {}, ValueError, "kernel_size must be a positive int or a tuple of them, got 0"),
+        ((3, 8, (3, -1)), {}, ValueError, r"kernel_size must be a positive int or a tuple of them, got \(3, -1\)"),
+        ((3, 8, 3), dict(stride=0), ValueError, "stride must be a positive int or a tuple of them, got 0"),
+        ((3, 8, 3), dict(groups=0), ValueError, "groups must be a positive int, got 0"),
+        ((3, 8, 3), dict(dilation="2"), TypeError, "dilation must be a positive int or a tuple of them, got str"),
+    ],
+)
+def test_conv_bad_sizes_name_the_argument(args, kwargs, error, match):
+    with pytest.raises(error, match=f"^build_conv_layer: {match}"):
+        build_conv_layer(None, *args, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("cfg", "error", "match"),
+    [
+        (dict(type="GN", num_groups=0), ValueError, "num_groups must be a positive int, got 0"),
+        (dict(type="GN", num_groups=-2), ValueError, "num_groups must be a positive int, got -2"),
+        (dict(type="GN", num_groups="2"), TypeError, "num_groups must be a positive int, got str: '2'"),
+        (dict(type="BN", eps=-1), ValueError, "eps must be a finite number >= 0, got -1"),
+        (dict(type="LN", eps=float("nan")), ValueError, "eps must be a finite number >= 0, got nan"),
+        (dict(type="IN", eps="1e-5"), TypeError, "eps must be a number >= 0, got str: '1e-5'"),
+    ],
+)
+def test_norm_bad_sizes_name_the_argument(cfg, error, match):
+    with pytest.raises(error, match=f"^build_norm_layer: {match}"):
+        build_norm_layer(cfg, 8)
+
+
+class _Gate(nn.Module):
+    def __init__(self, in_channels):
+        super().__init__()
+        self.conv = nn.Conv2d(in_channels, 1, 1)
+
+
+def test_conv_eps_and_upsample_and_plugin_sizes_are_checked():
+    with pytest.raises(ValueError, match="^build_conv_layer: eps must be a finite number >= 0, got -1"):
+        build_conv_layer(dict(type="ConvWS", eps=-1), 3, 8, 3)
+    with pytest.raises(ValueError, match="^build_upsample_layer: out_channels must be a positive int, got -4"):
+        build_upsample_layer(dict(type="deconv"), 8, -4, kernel_size=2)
+    with pytest.raises(TypeError, match="^build_plugin_layer: in_channels must be a positive int, got str: '8'"):
+        build_plugin_layer(dict(type=_Gate), in_channels="8")
+
+
+def test_good_sizes_still_build():
+    assert build_conv_layer(dict(type="ConvWS", eps=0.0), 3, 8, (3, 1), stride=(2, 1)).eps == 0.0
+    assert build_norm_layer(dict(type="GN", num_groups=8, eps=0), 8)[1].num_groups == 8
 
 
 def test_norm_bad_postfix_and_stray_keywords():

@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from cnn_init import BaseModule, constant_init, kaiming_init
+from cnn_layers import check_positive_int
 from cnn_layers.registry import PLUGIN_LAYERS
 
 POOLING_TYPES = ("att", "avg")
@@ -49,6 +50,7 @@ class ContextBlock(BaseModule):
         init_cfg: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(init_cfg=init_cfg)
+        check_positive_int("ContextBlock", "in_channels", in_channels)
         if pooling_type not in POOLING_TYPES:
             raise ValueError(f"ContextBlock: pooling_type must be one of {POOLING_TYPES}, got {pooling_type!r}")
         if (

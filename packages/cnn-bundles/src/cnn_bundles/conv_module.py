@@ -12,7 +12,13 @@ from torch.nn.modules.batchnorm import _BatchNorm
 from torch.nn.modules.instancenorm import _InstanceNorm
 
 from cnn_init import BaseModule, constant_init, kaiming_init
-from cnn_layers import build_activation_layer, build_conv_layer, build_norm_layer, build_padding_layer
+from cnn_layers import (
+    build_activation_layer,
+    build_conv_layer,
+    build_norm_layer,
+    build_padding_layer,
+    check_positive_int,
+)
 
 from .bn_folding import conv_bn_eval_forward, supports_folding
 
@@ -86,6 +92,8 @@ class ConvModule(BaseModule):
         init_cfg: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
     ) -> None:
         super().__init__(init_cfg=init_cfg)
+        check_positive_int("ConvModule", "in_channels", in_channels)
+        check_positive_int("ConvModule", "out_channels", out_channels)
         for name, cfg in (("conv_cfg", conv_cfg), ("norm_cfg", norm_cfg), ("act_cfg", act_cfg)):
             if cfg is not None and not isinstance(cfg, Mapping):
                 raise TypeError(f"ConvModule: {name} must be a dict or None, got {type(cfg).__name__}: {cfg!r}")

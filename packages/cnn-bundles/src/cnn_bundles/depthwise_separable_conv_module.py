@@ -8,6 +8,7 @@ from typing import Any
 import torch
 
 from cnn_init import BaseModule
+from cnn_layers import check_positive_int
 
 from .conv_module import ConvModule
 
@@ -60,6 +61,8 @@ class DepthwiseSeparableConvModule(BaseModule):
         **kwargs: Any,
     ) -> None:
         super().__init__(init_cfg=init_cfg)
+        check_positive_int("DepthwiseSeparableConvModule", "in_channels", in_channels)
+        check_positive_int("DepthwiseSeparableConvModule", "out_channels", out_channels)
         if "groups" in kwargs:
             raise TypeError(
                 f"DepthwiseSeparableConvModule: groups={kwargs['groups']!r} is not accepted: "

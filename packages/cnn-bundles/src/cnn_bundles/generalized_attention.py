@@ -11,6 +11,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from cnn_init import BaseModule, kaiming_init
+from cnn_layers import check_positive_int
 from cnn_layers.registry import PLUGIN_LAYERS
 
 
@@ -64,6 +65,7 @@ class GeneralizedAttention(BaseModule):
         init_cfg: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(init_cfg=init_cfg)
+        check_positive_int("GeneralizedAttention", "in_channels", in_channels)
         if not isinstance(attention_type, str) or len(attention_type) != 4 or set(attention_type) - {"0", "1"}:
             raise ValueError(
                 "GeneralizedAttention: attention_type must be four '0'/'1' flags such as '1111', "

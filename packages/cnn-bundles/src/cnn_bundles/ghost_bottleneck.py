@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from cnn_init import BaseModule
+from cnn_layers import check_positive_int
 
 from .conv_module import ConvModule
 from .ghost_module import GhostModule
@@ -61,6 +62,9 @@ class GhostBottleneck(BaseModule):
         init_cfg: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(init_cfg=init_cfg)
+        check_positive_int("GhostBottleneck", "in_channels", in_channels)
+        check_positive_int("GhostBottleneck", "mid_channels", mid_channels)
+        check_positive_int("GhostBottleneck", "out_channels", out_channels)
         if isinstance(stride, bool) or not isinstance(stride, int) or stride < 1:
             raise ValueError(f"GhostBottleneck: stride must be a positive int, got {stride!r}")
         if se_ratio is not None and se_ratio < 0:

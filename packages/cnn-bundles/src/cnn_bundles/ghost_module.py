@@ -9,6 +9,7 @@ from typing import Any
 import torch
 
 from cnn_init import BaseModule
+from cnn_layers import check_positive_int
 
 from .conv_module import ConvModule
 
@@ -53,6 +54,8 @@ class GhostModule(BaseModule):
         init_cfg: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(init_cfg=init_cfg)
+        check_positive_int("GhostModule", "in_channels", in_channels)
+        check_positive_int("GhostModule", "out_channels", out_channels)
         if isinstance(ratio, bool) or not isinstance(ratio, int) or ratio < 2:
             raise ValueError(f"GhostModule: ratio must be an int of at least 2, got {ratio!r}")
         if isinstance(out_channels, bool) or not isinstance(out_channels, int) or out_channels <= 0:

@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from cnn_init import BaseModule, constant_init, normal_init
+from cnn_layers import check_positive_int
 from cnn_layers.registry import PLUGIN_LAYERS
 
 from .conv_module import ConvModule
@@ -64,6 +65,7 @@ class NonLocalNd(BaseModule):
         init_cfg: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(init_cfg=init_cfg)
+        check_positive_int(type(self).__name__, "in_channels", in_channels)
         if mode not in MODES:
             raise ValueError(f"{type(self).__name__}: mode must be one of {MODES}, got {mode!r}")
         if isinstance(reduction, bool) or not isinstance(reduction, int) or reduction < 1:

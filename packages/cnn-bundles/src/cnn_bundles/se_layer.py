@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from cnn_init import BaseModule
+from cnn_layers import check_positive_int
 
 from .conv_module import ConvModule
 
@@ -46,6 +47,7 @@ class SELayer(BaseModule):
         init_cfg: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(init_cfg=init_cfg)
+        check_positive_int("SELayer", "channels", channels)
         if isinstance(act_cfg, Mapping):
             act_cfg = (act_cfg, act_cfg)
         if isinstance(act_cfg, str) or len(act_cfg) != 2 or not all(isinstance(c, Mapping) for c in act_cfg):

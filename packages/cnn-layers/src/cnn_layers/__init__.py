@@ -32,6 +32,7 @@ from .registry import (
     UPSAMPLE_LAYERS,
 )
 from .scale import Scale
+from .size_arguments import check_positive_int, check_size_arguments
 from .sync_bn import BatchNormNd, SyncBatchNorm, convert_sync_batchnorm, revert_sync_batchnorm
 from .upsample import build_upsample_layer
 
@@ -67,6 +68,8 @@ __all__ = [
     "build_padding_layer",
     "build_plugin_layer",
     "build_upsample_layer",
+    "check_positive_int",
+    "check_size_arguments",
     "convert_sync_batchnorm",
     "drop_path",
     "infer_norm_abbr",

@@ -7,8 +7,9 @@ from typing import Any
 
 from torch import nn
 
-from .build_errors import check_cfg, naming_builder
+from .build_errors import check_cfg, layer_class, naming_builder
 from .registry import CONV_LAYERS
+from .size_arguments import check_built_layer
 
 CONV_LAYERS.register_module(name="Conv1d", module=nn.Conv1d)
 CONV_LAYERS.register_module(name=["Conv2d", "Conv"], module=nn.Conv2d)
@@ -37,5 +38,6 @@ def build_conv_layer(cfg: Mapping[str, Any] | None, *args: Any, **kwargs: Any) -
     if cfg is None:
         cfg = {"type": "Conv2d"}
     check_cfg("build_conv_layer", cfg)
+    check_built_layer("build_conv_layer", layer_class("build_conv_layer", CONV_LAYERS, cfg), cfg, args, kwargs)
     with naming_builder("build_conv_layer", CONV_LAYERS):
         return CONV_LAYERS.build(cfg, *args, **kwargs)

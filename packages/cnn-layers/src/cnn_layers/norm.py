@@ -17,6 +17,7 @@ from torch.nn.modules.instancenorm import _InstanceNorm
 
 from .build_errors import check_cfg, layer_class, naming_builder
 from .registry import NORM_LAYERS
+from .size_arguments import check_built_layer, check_positive_int
 
 NORM_LAYERS.register_module(name="BN1d", module=nn.BatchNorm1d)
 NORM_LAYERS.register_module(name=["BN2d", "BN"], module=nn.BatchNorm2d)
@@ -91,8 +92,7 @@ def build_norm_layer(
         )
     if num_features is None:
         raise TypeError("build_norm_layer: num_features is required: the number of channels to normalise")
-    if isinstance(num_features, bool) or not isinstance(num_features, int) or num_features <= 0:
-        raise ValueError(f"build_norm_layer: num_features must be a positive int, got {num_features!r}")
+    check_positive_int("build_norm_layer", "num_features", num_features)
     if not isinstance(postfix, (int, str)) or isinstance(postfix, bool):
         raise TypeError(f"build_norm_layer: postfix must be an int or a str, got {type(postfix).__name__}: {postfix!r}")
 
@@ -107,8 +107,10 @@ def build_norm_layer(
                     f"build_norm_layer: {cfg['type']!r} needs num_groups in cfg, "
                     f"e.g. dict(type='GN', num_groups=32); got cfg {dict(cfg)!r}"
                 )
+            check_built_layer("build_norm_layer", norm_cls, params, (), {"num_channels": num_features})
             layer = NORM_LAYERS.build(params, num_channels=num_features)
         else:
+            check_built_layer("build_norm_layer", norm_cls, params, (num_features,), {})
             layer = NORM_LAYERS.build(params, num_features)
     for param in layer.parameters():
         param.requires_grad = requires_grad

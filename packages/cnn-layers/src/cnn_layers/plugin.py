@@ -11,6 +11,7 @@ from torch import nn
 
 from .build_errors import check_cfg, layer_class, naming_builder
 from .registry import PLUGIN_LAYERS
+from .size_arguments import check_built_layer
 
 
 def camel_to_snake(word: str) -> str:
@@ -66,6 +67,7 @@ def build_plugin_layer(cfg: Mapping[str, Any], postfix: int | str = "", **kwargs
             f"build_plugin_layer: postfix must be an int or a str, got {type(postfix).__name__}: {postfix!r}"
         )
     plugin_cls = layer_class("build_plugin_layer", PLUGIN_LAYERS, cfg)
+    check_built_layer("build_plugin_layer", plugin_cls, cfg, (), kwargs)
     with naming_builder("build_plugin_layer", PLUGIN_LAYERS):
         layer = PLUGIN_LAYERS.build(cfg, **kwargs)
     abbr = infer_plugin_abbr(plugin_cls) if inspect.isclass(plugin_cls) else camel_to_snake(type(layer).__name__)

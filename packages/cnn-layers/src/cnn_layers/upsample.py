@@ -9,6 +9,7 @@ from torch import nn
 
 from .build_errors import check_cfg, layer_class, naming_builder
 from .registry import UPSAMPLE_LAYERS
+from .size_arguments import check_built_layer
 
 # 'nearest' and 'bilinear' are nn.Upsample in that mode; the builder sets the mode.
 INTERPOLATION_TYPES = ("nearest", "bilinear")
@@ -42,6 +43,8 @@ def build_upsample_layer(cfg: Mapping[str, Any], *args: Any, **kwargs: Any) -> n
                 f"but cfg also has mode={mode!r}; use dict(type='Upsample', mode={mode!r}) instead"
             )
     else:
-        layer_class("build_upsample_layer", UPSAMPLE_LAYERS, cfg)
+        check_built_layer(
+            "build_upsample_layer", layer_class("build_upsample_layer", UPSAMPLE_LAYERS, cfg), cfg, args, kwargs
+        )
     with naming_builder("build_upsample_layer", UPSAMPLE_LAYERS):
         return UPSAMPLE_LAYERS.build(params, *args, **kwargs)
