@@ -7,9 +7,11 @@ here and not on a user's machine.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -29,8 +31,19 @@ PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
 DEFAULT_PYTHON = "3.11"
 TORCH = "torch==2.13.0"  # the CPU build; the default for every torch session
 PEER_TORCH = ["torch==2.14.1", "torchvision==0.29.1", "timm"]  # the pair PyPI's torchvision works with
+# OpenMMLab, for the drop-in tests: what installs beside torch 2.14.1 from the registry.
+OPENMMLAB = ["mmengine>=0.10", "mmcv-lite==2.1.*", "mmpretrain==1.2.*"]
+# The ends of the matrix the packages claim (`torch>=2.4`, `requires-python>=3.10`). Both run every
+# package's tests in one venv each, peers included. uv fetches these builds from the registry (several
+# GB of CUDA wheels each) into its cache once; later runs copy them from there.
+FLOOR = {"python": "3.10", "torch": ["torch==2.4.0", "torchvision==0.19.0", "timm"]}
+# The newest torch/torchvision the registry serves (2026-11-30); `uv pip compile` on "torch torchvision"
+# tells when to move it.
+NEWEST = {"python": "3.13", "torch": ["torch==2.15.0", "torchvision==0.29.2", "timm"]}
 # pip and hatchling: some tests build a plugin distribution and install it, as a user would.
-TEST_TOOLS = ["pytest>=8", "pytest-timeout>=2.3", "hypothesis>=6.100", "numpy>=1.26", "pip", "hatchling"]
+TEST_TOOLS = [
+    "pytest>=8", "pytest-timeout>=2.3", "pytest-xdist>=3.5", "hypothesis>=6.100", "numpy>=1.26", "pip", "hatchling",
+]  # fmt: skip
 # Extras each package's own tests exercise (the code under them skips cleanly without).
 TEST_EXTRAS = {"cnn-registry": ["yaml", "toml"], "cnn-zoo": ["safetensors", "hf"], "cnn-models": ["demo"]}
 # uv when it is installed (`pip install 'nox[uv]'`): a torch venv in 2 s instead of 23 s.
@@ -46,7 +59,10 @@ nox.options.sessions = [
     "registry",
     "tests",
     "integration",
+    "floor",
+    "newest",
     "build",
+    "publish",
     "docs",
     "peers",
     "cuda",
@@ -116,10 +132,17 @@ def _install(session: nox.Session, dists: list[str], *, torch: list[str] | None 
     session.install(*_fast(session), *specs, *pins)
 
 
-def _pytest(session: nox.Session, *args: str) -> None:
+def _pytest(session: nox.Session, *args: str, workers: int = 2) -> None:
+    """pytest with a junit report; ``workers`` processes (pytest-xdist) share the tests."""
     REPORTS.mkdir(exist_ok=True)
     report = REPORTS / f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', session.name)}.xml"
-    session.run("python", "-m", "pytest", f"--junitxml={report}", *args, *session.posargs)
+    parallel = ["-n", str(workers)] if workers > 1 else []
+    session.run("python", "-m", "pytest", f"--junitxml={report}", *parallel, *args, *session.posargs)
+
+
+def _doctests(*dists: str) -> list[str]:
+    """pytest arguments that also run every docstring example of the installed ``dists``."""
+    return ["--doctest-modules", "--pyargs", *[d.replace("-", "_") for d in dists]]
 
 
 # -------------------------------------------------------------------- checks
@@ -190,7 +213,7 @@ def registry(session: nox.Session) -> None:
     _install(session, ["cnn-registry"])
     session.install(*TEST_TOOLS)
     session.run("python", "-c", "import importlib.util, sys; sys.exit(importlib.util.find_spec('torch') is not None)")
-    _pytest(session, "tests/cnn_registry")
+    _pytest(session, "tests/cnn_registry", *_doctests("cnn-registry"), workers=1)
 
 
 @nox.session(python=DEFAULT_PYTHON)
@@ -199,7 +222,7 @@ def tests(session: nox.Session, dist: str) -> None:
     """One package's tests with only that package and its declared dependencies installed."""
     _install(session, _closure(dist))
     session.install(*TEST_TOOLS)
-    _pytest(session, f"tests/{dist.replace('-', '_')}")
+    _pytest(session, f"tests/{dist.replace('-', '_')}", *_doctests(dist))
 
 
 @nox.session(python=DEFAULT_PYTHON)
@@ -210,11 +233,35 @@ def integration(session: nox.Session) -> None:
     _pytest(session, "tests/integration")
 
 
+def _cell(session: nox.Session, torch: list[str]) -> None:
+    """Every package and every test (peers too) in one venv: one end of the torch x Python matrix."""
+    _install(session, _distributions(), torch=torch)
+    session.install(*TEST_TOOLS)
+    session.run(
+        "python", "-c", "import sys, torch; print('python', sys.version.split()[0], 'torch', torch.__version__)"
+    )
+    _pytest(session, "tests", *_doctests(*_distributions()))
+
+
+@nox.session(python=FLOOR["python"])
+def floor(session: nox.Session) -> None:
+    """The oldest Python and torch the packages declare, with torchvision and timm: every test."""
+    _cell(session, FLOOR["torch"])
+
+
+@nox.session(python=NEWEST["python"])
+def newest(session: nox.Session) -> None:
+    """The newest Python with the newest torch and torchvision the registry serves: every test."""
+    _cell(session, NEWEST["torch"])
+
+
 @nox.session(python=DEFAULT_PYTHON, venv_backend="venv")  # pip: it sees the machine's torch 2.14.1 pair
 def peers(session: nox.Session) -> None:
-    """Tests marked `peer`: numbers checked against torchvision and timm (torch 2.14.1)."""
+    """Tests marked `peer`: numbers checked against torchvision, timm and OpenMMLab (torch 2.14.1)."""
     _install(session, _distributions(), torch=PEER_TORCH)
-    session.install(*TEST_TOOLS)
+    session.install(*TEST_TOOLS, *OPENMMLAB)
+    # mmdet 3.3 pins an mmcv with compiled ops; mmcv-lite has none, so mmdet comes without its pins
+    session.install("--no-deps", "mmdet==3.3.*")
     _pytest(session, "tests", "-m", "peer")
 
 
@@ -233,53 +280,182 @@ def cuda(session: nox.Session) -> None:
 # ----------------------------------------------------------------- packaging
 @nox.session(python=DEFAULT_PYTHON)
 def build(session: nox.Session) -> None:
-    """Build every wheel into dist/, then install each alone in a fresh venv from dist/ only."""
+    """Build every wheel and sdist into dist/ (`nox -s publish` then installs them from an index)."""
     session.install("hatch")
     shutil.rmtree(DIST, ignore_errors=True)
+    for dist in _distributions():
+        session.chdir(PACKAGES / dist)
+        session.run("hatch", "build", "--target", "wheel", "--target", "sdist", str(DIST), env=_hatch_env(session))
+    session.chdir(ROOT)
+    session.log("built: " + ", ".join(sorted(p.name for p in DIST.iterdir())))
+
+
+def _hatch_env(session: nox.Session) -> dict[str, str | None]:
     # hatch's own data directory per run: a build environment left half-made by an
     # interrupted run elsewhere on the machine must not break this one.
     # nox's UV_PYTHON would send the uv inside hatch to this session's venv instead of hatch's own.
-    hatch_env = {"HATCH_DATA_DIR": str(Path(session.create_tmp()).resolve() / "hatch")}
-    hatch_env |= {"UV_PYTHON": None, "UV_PROJECT_ENVIRONMENT": None}
-    for dist in _distributions():
-        session.chdir(PACKAGES / dist)
-        session.run("hatch", "build", "--target", "wheel", "--target", "sdist", str(DIST), env=hatch_env)
-    session.chdir(ROOT)
-    session.log("built: " + ", ".join(sorted(p.name for p in DIST.iterdir())))
-    for dist in _distributions():
-        _install_wheel_alone(session, dist)
+    return {
+        "HATCH_DATA_DIR": str(Path(session.create_tmp()).resolve() / "hatch"),
+        "UV_PYTHON": None,
+        "UV_PROJECT_ENVIRONMENT": None,
+    }
 
 
-def _install_wheel_alone(session: nox.Session, dist: str) -> None:
-    """A fresh venv holding one wheel and what it declares; internal pins resolve to dist/ only."""
-    venv = Path(session.create_tmp()).resolve() / f"only-{dist}"
-    shutil.rmtree(venv, ignore_errors=True)
-    python = str(venv / ("Scripts" if os.name == "nt" else "bin") / "python")
+@nox.session(python=DEFAULT_PYTHON)
+def publish(session: nox.Session) -> None:
+    """Upload dist/ to a package index, then install every distribution from it by name.
+
+    `nox -s publish` starts a real index (pypiserver) on 127.0.0.1 and checks the whole path:
+    all 14 artifacts upload; a second upload of the same version is refused; each distribution
+    installs alone by name and version in a fresh venv, bringing exactly its pinned closure
+    even though the index also holds other versions of our packages; `pip check` is clean; and
+    each sdist builds the very wheel that was uploaded. `nox -s publish -- --repository URL`
+    uploads dist/ to URL instead (credentials from TWINE_USERNAME / TWINE_PASSWORD).
+    """
+    artifacts = sorted(DIST.glob("*.whl")) + sorted(DIST.glob("*.tar.gz"))
+    if len(artifacts) != 2 * len(_distributions()):
+        session.error(
+            f"dist/ holds {len(artifacts)} artifacts, expected a wheel and an sdist of each: run `nox -s build`"
+        )
+    session.install("twine>=5")
+    session.run("twine", "check", "--strict", *map(str, artifacts))
+    if session.posargs:
+        if len(session.posargs) != 2 or session.posargs[0] != "--repository":
+            session.error("usage: nox -s publish -- --repository URL")
+        session.run(
+            "twine", "upload", "--non-interactive", "--repository-url", session.posargs[1], *map(str, artifacts)
+        )
+        return
+    tmp = Path(session.create_tmp()).resolve()
+    version = _metadata("cnn-registry")["version"]
+    with LocalIndex(session, tmp / "index") as index:
+        upload = ["twine", "upload", "--non-interactive", "--repository-url", index.upload_url, "-u", "ci", "-p", "ci"]
+        session.run(*upload, *map(str, artifacts))
+        again = session.run(*upload, "--verbose", str(artifacts[0]), success_codes=[0, 1], silent=True) or ""
+        if "already exists" not in again:
+            session.error(f"the index did not refuse a second upload of {artifacts[0].name}:\n{again}")
+        session.log(
+            f"the index refused a second upload of {artifacts[0].name} ('already exists'), as a public one does"
+        )
+        # Other versions of an internal package on the same index must never be picked.
+        decoys = [_decoy_wheel(session, "cnn-bundles", v, tmp / "decoys") for v in ("0.0.9", "99.0.0")]
+        session.run(*upload, *map(str, decoys))
+        for dist in _distributions():
+            _install_from_index(session, dist, version, index.simple_url, tmp / f"from-index-{dist}")
+    for sdist in sorted(DIST.glob("*.tar.gz")):
+        rebuilt = tmp / "from-sdist" / sdist.name.removesuffix(".tar.gz")
+        session.run(_uv(), "build", "--quiet", "--wheel", "--out-dir", str(rebuilt), str(sdist), external=True)
+        (wheel,) = rebuilt.glob("*.whl")
+        if wheel_contents(wheel) != wheel_contents(DIST / wheel.name):
+            session.error(f"{sdist.name} builds a wheel that differs from dist/{wheel.name}")
+    session.log(f"each of the {len(_distributions())} sdists builds the same wheel as dist/")
+
+
+class LocalIndex:
+    """A pypiserver on 127.0.0.1 in its own venv, serving a fresh folder; stopped on exit."""
+
+    def __init__(self, session: nox.Session, root: Path) -> None:
+        self.session, self.root = session, root
+
+    def __enter__(self) -> LocalIndex:
+        import socket
+        import time
+        import urllib.request
+
+        shutil.rmtree(self.root, ignore_errors=True)
+        (self.root / "packages").mkdir(parents=True)
+        venv = self.root / "venv"
+        self.session.run(
+            _uv(), "venv", "--quiet", "--python", str(Path(self.session.bin) / "python"), str(venv), external=True
+        )
+        python = str(venv / "bin" / "python")
+        self.session.run(_uv(), "pip", "install", "--quiet", "--python", python, "pypiserver>=2", external=True)
+        with socket.socket() as probe:  # a free port
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        # -a . -P .: no authentication; --disable-fallback: a name it lacks is a 404, never a redirect elsewhere
+        command = [python, "-m", "pypiserver", "run", "-i", "127.0.0.1", "-p", str(port), "-a", ".", "-P", ".",
+                   "--disable-fallback", str(self.root / "packages")]  # fmt: skip
+        self.log = (self.root / "server.log").open("w")
+        self.server = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT)
+        self.upload_url = f"http://127.0.0.1:{port}/"
+        self.simple_url = f"http://127.0.0.1:{port}/simple/"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(self.simple_url, timeout=2).close()
+                break
+            except OSError:
+                if self.server.poll() is not None or time.monotonic() > deadline:
+                    self.__exit__()
+                    self.session.error(f"the index did not start: {(self.root / 'server.log').read_text()}")
+                time.sleep(0.2)
+        self.session.log(f"package index (pypiserver) at {self.simple_url}")
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.server.terminate()
+        self.server.wait(timeout=30)
+        self.log.close()
+
+
+def wheel_contents(wheel: Path) -> dict[str, str]:
+    """Each member of a wheel and the SHA-256 of its bytes: equal for two builds of the same source."""
+    import hashlib
+    import zipfile
+
+    with zipfile.ZipFile(wheel) as archive:
+        return {name: hashlib.sha256(archive.read(name)).hexdigest() for name in archive.namelist()}
+
+
+def _uv() -> str:
     uv = shutil.which("uv", path=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
-    if uv:
-        session.run(uv, "venv", "--quiet", "--python", str(Path(session.bin) / "python"), str(venv), external=True)
-        install = [uv, "pip", "install", "--quiet", "--python", python]
-        check = [uv, "pip", "check", "--python", python]
-    else:
-        session.run("python", "-m", "venv", str(venv), silent=True)
-        install = [python, "-m", "pip", "install", "--quiet", "--no-compile"]
-        check = [python, "-m", "pip", "check"]
-    external = sorted(
-        {r for d in _closure(dist) for r in _metadata(d).get("dependencies", []) if not r.startswith("cnn-")}
+    if uv is None:
+        raise RuntimeError("uv not found: install nox with its uv extra, `pip install 'nox[uv]'`")
+    return uv
+
+
+def _decoy_wheel(session: nox.Session, dist: str, version: str, out: Path) -> Path:
+    """A wheel of ``dist`` at another ``version``, such as an index may hold from another release."""
+    project = out / f"{dist}-{version}"
+    module = project / "src" / dist.replace("-", "_")
+    module.mkdir(parents=True, exist_ok=True)
+    (module / "__init__.py").write_text(f'__version__ = "{version}"\n')
+    (project / "pyproject.toml").write_text(
+        f'[project]\nname = "{dist}"\nversion = "{version}"\n'
+        '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n'
     )
-    if external:
-        session.run(*install, *external, *([TORCH] if _needs_torch([dist]) else []), external=True)
-    wheel = next(DIST.glob(f"{dist.replace('-', '_')}-*.whl"))
-    # --no-index: the internal == pins must resolve to the wheels just built, never to PyPI.
-    session.run(*install, "--no-index", "--find-links", str(DIST), str(wheel), external=True)
-    session.run(*check, external=True)
+    session.run(_uv(), "build", "--quiet", "--wheel", "--out-dir", str(out), str(project), external=True)
+    return next(out.glob(f"{dist.replace('-', '_')}-{version}-*.whl"))
+
+
+def _install_from_index(session: nox.Session, dist: str, version: str, index_url: str, venv: Path) -> None:
+    """A fresh venv, ``dist==version`` by name: our packages from the index, the rest from the registry."""
+    uv = _uv()
+    shutil.rmtree(venv, ignore_errors=True)
+    session.run(uv, "venv", "--quiet", "--python", str(Path(session.bin) / "python"), str(venv), external=True)
+    python = str(venv / ("Scripts" if os.name == "nt" else "bin") / "python")
+    # uv asks an --extra-index-url before the default index and takes a name from the first index that has
+    # it, so a same-named package elsewhere can never stand in for ours. torch is held to the CPU build.
+    constraints = venv / "constraints.txt"
+    constraints.write_text(TORCH + "\n")
+    session.run(
+        uv, "pip", "install", "--quiet", "--python", python, "--extra-index-url", index_url,
+        "--constraint", str(constraints), f"{dist}=={version}", external=True,
+    )  # fmt: skip
+    session.run(uv, "pip", "check", "--python", python, external=True)
+    listed = subprocess.run([uv, "pip", "list", "--python", python, "--format", "json"], capture_output=True, text=True)
+    installed = {p["name"]: p["version"] for p in json.loads(listed.stdout)}
+    ours = {name: v for name, v in installed.items() if name.startswith("cnn-")}
+    expected = dict.fromkeys(_closure(dist), version)
+    if ours != expected:
+        session.error(f"installing {dist}=={version} brought {ours}, expected exactly {expected}")
+    if dist == "cnn-registry" and set(installed) != {"cnn-registry"}:
+        session.error(f"cnn-registry must bring nothing else, brought {sorted(installed)}")
     module = dist.replace("-", "_")
-    probe = (
-        f"import importlib.util, sys; import {module}; "
-        f"print({module}.__name__, {module}.__version__, 'torch imported' if 'torch' in sys.modules else 'no torch')"
-    )
+    probe = f"import sys, {module}; assert {module}.__version__ == {version!r}; print({module}.__name__, {version!r})"
     if dist == "cnn-registry":
-        probe += "; assert importlib.util.find_spec('torch') is None and 'torch' not in sys.modules"
+        probe += "; assert 'torch' not in sys.modules"
     session.run(python, "-c", probe, external=True)
 
 
