@@ -131,3 +131,161 @@ def test_bad_files(tmp_path: Path, name: str, text: str, message: str) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="does not exist"):
         load_config(tmp_path / "absent.json")
+
+
+def test_load_config_gives_attribute_access_on_a_dict_subclass(tmp_path: Path) -> None:
+    write(tmp_path / "a.json", json.dumps({**BASE, "stages": [{"k": 1}, [{"deep": True}]]}))
+    cfg = load_config(tmp_path / "a.json")
+    assert isinstance(cfg, dict) and cfg == {**BASE, "stages": [{"k": 1}, [{"deep": True}]]}
+    assert cfg.model.norm_cfg.type == "BN"
+    assert cfg.stages[0].k == 1 and cfg.stages[1][0].deep is True
+    assert json.loads(json.dumps(cfg)) == cfg  # plain-dict code keeps working
+
+
+@pytest.mark.parametrize(
+    ("base_text", "child_text"),
+    [
+        ('{"_delete_": false, "model": {"depth": 50}}', '{"_base_": "base.json", "model": {"_delete_": false}}'),
+        ('{"model": {"_delete_": true, "depth": 50}}', '{"_base_": "base.json", "_delete_": false, "lr": 1}'),
+        ('{"model": {"depth": 50, "x": 1}}', '{"_base_": "base.json", "model": {"_delete_": false, "depth": 101}}'),
+    ],
+)
+def test_delete_markers_never_leak_into_the_result(tmp_path: Path, base_text: str, child_text: str) -> None:
+    write(tmp_path / "base.json", base_text)
+    write(tmp_path / "child.json", child_text)
+    text = json.dumps(load_config(tmp_path / "child.json"))
+    assert "_delete_" not in text
+
+
+def test_delete_false_merges_and_top_level_delete_replaces_everything() -> None:
+    base = {"model": {"depth": 50, "x": 1}, "lr": 0.1}
+    assert merge_configs(base, {"model": {"_delete_": False, "depth": 101}}) == {
+        "model": {"depth": 101, "x": 1},
+        "lr": 0.1,
+    }
+    assert merge_configs(base, {"_delete_": True, "lr": 0.2}) == {"lr": 0.2}
+    assert merge_configs(base, {"_delete_": False, "lr": 0.2}) == {"model": {"depth": 50, "x": 1}, "lr": 0.2}
+
+
+def test_base_references_in_json_yaml_and_python(tmp_path: Path) -> None:
+    write(tmp_path / "base.py", "model = dict(type='ResNet', depth=50, stages=[dict(k=3)])\nlr = 0.1\n")
+    write(
+        tmp_path / "child.json",
+        '{"_base_": "base.py", "backbone": {{_base_.model}}, "k": "{{ _base_.model.stages.0.k }}", "lr": 0.5}',
+    )
+    cfg = load_config(tmp_path / "child.json")
+    assert cfg.backbone == {"type": "ResNet", "depth": 50, "stages": [{"k": 3}]}
+    assert cfg.k == 3 and cfg.lr == 0.5
+    cfg.backbone.depth = 101
+    assert cfg.model.depth == 50  # a copy, not the base's object
+    write(tmp_path / "child.py", "_base_ = './base.py'\nlr = {{_base_.lr}} * 2\n")
+    assert load_config(tmp_path / "child.py").lr == 0.2
+    pytest.importorskip("yaml")
+    write(tmp_path / "child.yaml", "_base_: base.py\ndepth: {{_base_.model.depth}}\nquoted: '{{_base_.lr}}'\n")
+    assert load_config(tmp_path / "child.yaml") == {**load_config(tmp_path / "base.py"), "depth": 50, "quoted": 0.1}
+
+
+def test_base_variables_in_python_configs(tmp_path: Path) -> None:
+    write(tmp_path / "base.json", json.dumps(BASE))
+    write(
+        tmp_path / "child.py",
+        "_base_ = ['base.json']\n"
+        "model = dict(depth=_base_.model.depth * 2, norm_cfg=_base_['model']['norm_cfg'])\n"
+        "lr = _base_.lr / 10\n",
+    )
+    cfg = load_config(tmp_path / "child.py")
+    assert cfg.model.depth == 100 and cfg.lr == pytest.approx(0.01)
+    assert cfg.model.norm_cfg == BASE["model"]["norm_cfg"]
+    assert "_base_" not in cfg
+
+
+@pytest.mark.parametrize(
+    ("child", "message"),
+    [
+        ('{"_base_": "base.json", "x": {{_base_.model.nope}}}', r"refers to 'nope', which _base_\.model does not have"),
+        ('{"x": {{_base_.lr}}}', r"\{\{_base_\.lr\}\} is used, but the file has no _base_"),
+        ('{"_base_": "base.json", "x": {{_base_.model.depth.0}}}', "which _base_.model.depth does not have"),
+    ],
+)
+def test_bad_base_references_name_the_reference(tmp_path: Path, child: str, message: str) -> None:
+    write(tmp_path / "base.json", json.dumps(BASE))
+    write(tmp_path / "child.json", child)
+    with pytest.raises(ConfigError, match=message):
+        load_config(tmp_path / "child.json")
+
+
+def test_python_base_must_be_a_literal(tmp_path: Path) -> None:
+    write(tmp_path / "child.py", "import os\n_base_ = os.path.join('a', 'b.py')\n")
+    with pytest.raises(ConfigError, match=r"child\.py, line 2: _base_ must be a literal"):
+        load_config(tmp_path / "child.py")
+
+
+def test_package_bases(tmp_path: Path, make_module: object) -> None:
+    package = tmp_path / "pkg_with_configs"
+    write(package / "__init__.py", "")
+    write(package / "configs/base.py", "model = dict(type='ResNet', depth=50)\n")
+    write(package / ".mim/configs/mim_only.json", '{"lr": 0.3}')
+    write(
+        tmp_path / "exp.py",
+        "_base_ = ['pkg_with_configs::configs/base.py', 'pkg_with_configs::configs/mim_only.json']\n",
+    )
+    sys.path.insert(0, str(tmp_path))
+    try:
+        assert load_config(tmp_path / "exp.py") == {"model": {"type": "ResNet", "depth": 50}, "lr": 0.3}
+        assert load_config("pkg_with_configs::configs/base.py").model.depth == 50
+        write(tmp_path / "missing.py", "_base_ = 'pkg_with_configs::configs/nope.py'\n")
+        with pytest.raises(FileNotFoundError, match=r"'configs/nope.py' is not in the package 'pkg_with_configs'"):
+            load_config(tmp_path / "missing.py")
+        write(tmp_path / "absent.py", "_base_ = 'no_such_package_xyz::configs/a.py'\n")
+        with pytest.raises(ConfigError, match="the package 'no_such_package_xyz' is not installed"):
+            load_config(tmp_path / "absent.py")
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("pkg_with_configs", None)
+
+
+def test_python_config_that_exits_is_a_config_error(tmp_path: Path) -> None:
+    write(tmp_path / "exits.py", "import sys\nsys.exit('usage: train.py')\n")
+    with pytest.raises(ConfigError, match="cannot parse .py config: SystemExit: usage: train.py"):
+        load_config(tmp_path / "exits.py")
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("self.json", None),  # written below: a JSON nested deeper than the parser can go
+        ("self.py", "a = []\na.append(a)\n"),
+        ("self.yaml", "a: &x [*x]\n"),
+        ("map.yaml", "a: &x {b: *x}\n"),
+    ],
+)
+def test_self_referring_or_too_deep_configs_are_config_errors(tmp_path: Path, name: str, text: str | None) -> None:
+    if name.endswith(".yaml"):
+        pytest.importorskip("yaml")
+    write(tmp_path / name, text if text is not None else "[" * 100_000 + "]" * 100_000)
+    with pytest.raises(ConfigError, match="refers to itself|recursive alias|nested too deeply|top level"):
+        load_config(tmp_path / name)
+
+
+def test_a_yaml_alias_bomb_is_refused_before_it_expands(tmp_path: Path) -> None:
+    pytest.importorskip("yaml")
+    lines = ["l0: &l0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 10)}]" for i in range(1, 12)]  # 10**12 values
+    write(tmp_path / "bomb.yaml", "\n".join(lines) + "\n")
+    with pytest.raises(ConfigError, match="expands to more than 100000 values through aliases"):
+        load_config(tmp_path / "bomb.yaml")
+
+
+def test_shared_yaml_aliases_within_the_limit_load(tmp_path: Path) -> None:
+    pytest.importorskip("yaml")
+    write(tmp_path / "ok.yaml", "norm: &norm {type: BN}\na: {norm_cfg: *norm}\nb: {norm_cfg: *norm}\n")
+    cfg = load_config(tmp_path / "ok.yaml")
+    assert cfg.a.norm_cfg == cfg.b.norm_cfg == {"type": "BN"}
+    cfg.a.norm_cfg.type = "GN"
+    assert cfg.b.norm_cfg.type == "BN"  # aliases do not share objects after loading
+
+
+def test_non_utf8_config_names_the_file(tmp_path: Path) -> None:
+    (tmp_path / "latin.json").write_bytes('{"a": "caf\xe9"}'.encode("latin-1"))
+    with pytest.raises(ConfigError, match=r"latin\.json: not UTF-8 text"):
+        load_config(tmp_path / "latin.json")

@@ -61,6 +61,10 @@ def test_apply_overrides_accepts_what_the_action_collects() -> None:
         ("model.backbone.out_indices.0=1", r"is tuple \(0, 1, 2, 3\), which has no key '0'"),
         ("no_equals_sign", r"has no '='"),
         ("a..b=1", r"key path 'a..b' has an empty segment"),
+        ("stages.\u00b2.k=1", r"'stages' is a list, so '\u00b2' must be an integer index"),  # superscript two
+        ("stages.\u1371=1", r"'stages' is a list, so '\u1371' must be an integer index"),  # Ethiopic digit nine
+        ("stages.\u0661=1", r"'stages' is a list, so '\u0661' must be an integer index"),  # Arabic-Indic one
+        ("stages.--1=1", r"'stages' is a list, so '--1' must be an integer index"),
         ("=1", r"key path '' has an empty segment"),
     ],
 )

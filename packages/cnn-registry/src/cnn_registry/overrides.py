@@ -1,7 +1,7 @@
 """Dotted overrides from the command line: ``model.backbone.depth=101``.
 
 A key path walks nested dicts by key and lists by integer index
-(``list.0.k=v``). A value is read with :func:`ast.literal_eval` (never
+(``list.0.k=v``, ASCII digits only). A value is read with `ast.literal_eval` (never
 ``eval``): ``101``, ``[1, 2]``, ``(3,)``, ``None``, ``'text'``; anything that
 is not a Python literal stays a string (``x.type=GN``).
 
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from .build import copy_containers
 from .config import ConfigError
+from .config_dict import ConfigDict
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -66,12 +67,14 @@ def apply_overrides(cfg: Mapping[str, Any], overrides: Mapping[str, Any] | Itera
     """A copy of ``cfg`` with each override applied; ``cfg`` is left unchanged.
 
     ``overrides`` is a list of ``'key.path=value'`` strings, or a mapping of
-    key paths to already-parsed values (what :class:`OverrideAction` collects).
+    key paths to already-parsed values (what `OverrideAction` collects).
     Missing dict keys along a path are created; walking into a value that is
-    neither a dict nor a list, or past a list's end, is an :class:`OverrideError`
+    neither a dict nor a list, or past a list's end, is an `OverrideError`
     naming the override and the offending part of its path.
     """
     result: dict[str, Any] = copy_containers(cfg)
+    if isinstance(cfg, ConfigDict):
+        result = ConfigDict(result)
     if isinstance(overrides, str):
         raise OverrideError(
             f"overrides must be a list of 'key.path=value' strings or a mapping, got the string {overrides!r}"
@@ -102,8 +105,12 @@ def _set(cfg: dict[str, Any], path: list[str], value: Any, text: str) -> None:
             else:
                 node = node.setdefault(part, {})
         elif isinstance(node, list):
-            if not part.lstrip("-").isdigit():
-                raise OverrideError(f"override {text!r}: {where!r} is a list, so {part!r} must be an integer index")
+            digits = part[1:] if part.startswith("-") else part
+            if not (digits.isascii() and digits.isdigit()):
+                raise OverrideError(
+                    f"override {text!r}: {where!r} is a list, so {part!r} must be an integer index "
+                    "(ASCII digits, optionally after '-')"
+                )
             index = int(part)
             if not -len(node) <= index < len(node):
                 raise OverrideError(
