@@ -114,7 +114,8 @@ class GeneralizedAttention(BaseModule):
         self.q_downsample = nn.AvgPool2d(kernel_size=1, stride=q_stride) if q_stride > 1 else None
         self.kv_downsample = nn.AvgPool2d(kernel_size=1, stride=kv_stride) if kv_stride > 1 else None
         # mmcv stored a fixed-size mask as a parameter; the mask is computed per input here.
-        self.register_load_state_dict_pre_hook(drop_local_constraint_map)  # type: ignore[no-untyped-call, unused-ignore]
+        # the private spelling: the public register_load_state_dict_pre_hook arrived in torch 2.5
+        self._register_load_state_dict_pre_hook(drop_local_constraint_map, with_module=True)
         self.default_init()
 
     def default_init(self) -> None:
