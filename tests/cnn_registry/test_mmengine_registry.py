@@ -195,3 +195,21 @@ def test_build_model_from_cfg_makes_a_sequential_of_a_list() -> None:
     assert type(seq) is nn.Sequential
     assert [(m.in_features, m.out_features) for m in seq] == [(2, 3), (3, 1)]
     assert cfgs[0] == dict(type="Linear", out_features=3)
+
+
+def test_scope_key_in_a_cfg_sets_the_default_scope_for_that_build_and_nested_ones() -> None:
+    root = Registry("backbones", scope="ours_scope_key")
+    pretrain = Registry("backbones", parent=root, scope="mmpretrain")
+    root.register_module(name="ResNet", module=Plain)
+    pretrain.register_module(name="ResNet", module=Other)
+
+    def wrapper(inner: dict) -> object:
+        return root.build(inner)
+
+    root.register_module(module=wrapper)
+    cfg = dict(type="wrapper", _scope_="mmpretrain", inner=dict(type="ResNet"))
+    assert isinstance(root.build(cfg), Other)
+    assert cfg["_scope_"] == "mmpretrain"  # the cfg is left as it was
+    assert isinstance(root.build(dict(type="wrapper", inner=dict(type="ResNet"))), Plain)
+    with pytest.raises(ValueError, match=r"cfg\['_scope_'\] must be a scope name such as 'mmdet', got 'a.b'"):
+        root.build(dict(type="ResNet", _scope_="a.b"))

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from .errors import BuildError, BuildKeyError, MissingTypeError
+from .scope import default_scope
+
+SCOPE_KEY = "_scope_"
 
 TYPE_CHECKING = False  # see registry.py: typing stays unimported at run time
 if TYPE_CHECKING:
@@ -47,6 +50,8 @@ def build_from_cfg(
     arguments; ``args`` are passed positionally. ``cfg`` and ``default_args``
     are never modified.
 
+    A ``_scope_`` key (mmengine's) makes that scope the default scope while
+    the object and everything it builds are built (see `default_scope`).
     ``default_args`` may be given by keyword, as OpenMMLab code does
     (``build_from_cfg(cfg, REG, default_args=dict(...))``). A custom
     ``build_func`` given to `Registry` has this same signature.
@@ -74,6 +79,9 @@ def build_from_cfg(
             f"got {dict(cfg)!r}" + (f" with default_args {dict(default_args)!r}" if default_args else "")
         )
     obj_type = params.pop("type")
+    scope = params.pop(SCOPE_KEY, None)
+    if scope is not None and (not isinstance(scope, str) or not scope or "." in scope):
+        raise ValueError(f"cfg[{SCOPE_KEY!r}] must be a scope name such as 'mmdet', got {scope!r}")
     clashes = sorted(set(params) & set(kwargs))
     if clashes:
         raise TypeError(
@@ -81,19 +89,20 @@ def build_from_cfg(
         )
     params.update(kwargs)
 
-    if isinstance(obj_type, str):
-        obj_cls = registry.lookup(obj_type)
-    elif callable(obj_type):
-        obj_cls = obj_type
-    else:
-        raise TypeError(
-            f"cfg['type'] must be a registered name, a class or a callable, got {type(obj_type).__name__}: {obj_type!r}"
-        )
-
-    try:
-        return obj_cls(*args, **params)
-    except Exception as exc:
-        raise _with_context(exc, obj_cls, cfg) from exc
+    with default_scope(scope):  # None: the default scope stays as it is
+        if isinstance(obj_type, str):
+            obj_cls = registry.lookup(obj_type)
+        elif callable(obj_type):
+            obj_cls = obj_type
+        else:
+            raise TypeError(
+                "cfg['type'] must be a registered name, a class or a callable, "
+                f"got {type(obj_type).__name__}: {obj_type!r}"
+            )
+        try:
+            return obj_cls(*args, **params)
+        except Exception as exc:
+            raise _with_context(exc, obj_cls, cfg) from exc
 
 
 def _with_context(exc: Exception, obj_cls: Any, cfg: Mapping[str, Any]) -> Exception:

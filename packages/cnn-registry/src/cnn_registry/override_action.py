@@ -16,7 +16,7 @@ class OverrideAction(argparse.Action):
     """Parse ``key.path=value`` arguments into ``{'key.path': value}``.
 
     Give it ``nargs='+'``; repeated options accumulate, a later key wins.
-    Pass the result to :func:`~cnn_registry.apply_overrides`. A malformed
+    Pass the result to `apply_overrides`. A malformed
     override is reported by argparse as a usage error naming it.
 
     >>> import argparse
