@@ -140,6 +140,16 @@ def test_kaiming_default_is_fan_out_relu_normal(conv):
     assert torch.equal(conv.bias, torch.zeros(128))
 
 
+def test_kaiming_fan_out_draws_what_torch_kaiming_normal_draws():
+    """The same numbers as torchvision's ResNet conv init (torch's kaiming_normal_), from the same RNG state."""
+    conv_a, conv_b = nn.Conv2d(8, 16, 3), nn.Conv2d(8, 16, 3)
+    torch.manual_seed(5)
+    kaiming_init(conv_a, mode="fan_out", nonlinearity="relu")
+    torch.manual_seed(5)
+    nn.init.kaiming_normal_(conv_b.weight, mode="fan_out", nonlinearity="relu")
+    assert torch.equal(conv_a.weight, conv_b.weight)
+
+
 @pytest.mark.parametrize(("mode", "fan"), [("fan_in", FAN_IN), ("fan_out", FAN_OUT)])
 @pytest.mark.parametrize(("nonlinearity", "a"), [("relu", 0), ("leaky_relu", 0.1), ("tanh", 0), ("linear", 0)])
 def test_kaiming_normal_follows_gain_and_fan(conv, mode, fan, nonlinearity, a):

@@ -134,7 +134,11 @@ def test_convert_and_revert_keep_parameters_buffers_and_mode():
     model[1].running_mean.fill_(0.5)
     model.eval()
     x = torch.randn(2, 2, 3, 3)
+    for norm in (model[1], model[2][0]):  # parameters that differ from the defaults, so a lost copy shows
+        torch.nn.init.uniform_(norm.weight, 0.5, 1.5)
+        torch.nn.init.uniform_(norm.bias, -0.5, 0.5)
     before = model[:2](x)
+    original = {key: value.clone() for key, value in model.state_dict().items()}  # convert works in place
     synced = convert_sync_batchnorm(model)
     assert type(synced[1]) is SyncBatchNorm and type(synced[2][0]) is SyncBatchNorm
     assert not synced[1].training
@@ -143,7 +147,11 @@ def test_convert_and_revert_keep_parameters_buffers_and_mode():
     assert type(reverted[1]) is BatchNormNd and type(reverted[2][0]) is BatchNormNd
     torch.testing.assert_close(reverted[:2](x), before)
     assert reverted[1].running_mean.tolist() == [0.5] * 3
-    assert reverted.state_dict().keys() == model.state_dict().keys()
+    assert not reverted[1].training
+    reverted_state = reverted.state_dict()
+    assert list(reverted_state) == list(original)
+    for key, value in original.items():
+        torch.testing.assert_close(reverted_state[key], value, rtol=0, atol=0, msg=key)
 
 
 def test_convert_a_bare_batch_norm_and_revert_torch_sync_batch_norm():
