@@ -213,3 +213,31 @@ def test_scope_key_in_a_cfg_sets_the_default_scope_for_that_build_and_nested_one
     assert isinstance(root.build(dict(type="wrapper", inner=dict(type="ResNet"))), Plain)
     with pytest.raises(ValueError, match=r"cfg\['_scope_'\] must be a scope name such as 'mmdet', got 'a.b'"):
         root.build(dict(type="ResNet", _scope_="a.b"))
+
+
+def test_switch_scope_and_registry_nests_and_restores() -> None:
+    dogs = Registry("dogs", scope="dogs_switch")
+    hounds = Registry("hounds", parent=dogs, scope="hound")
+    samoyeds = Registry("samoyeds", parent=dogs, scope="samoyed")
+    with dogs.switch_scope_and_registry("samoyed") as registry:
+        assert registry is samoyeds
+        assert DefaultScope.get_current_instance().scope_name == "samoyed"  # type: ignore[union-attr]
+        with samoyeds.switch_scope_and_registry("hound") as inner:
+            assert inner is hounds
+            assert DefaultScope.get_current_instance().scope_name == "hound"  # type: ignore[union-attr]
+        assert DefaultScope.get_current_instance().scope_name == "samoyed"  # type: ignore[union-attr]
+    assert DefaultScope.get_current_instance() is None
+    with hounds.switch_scope_and_registry("unknown") as registry:
+        assert registry is hounds
+        assert DefaultScope.get_current_instance().scope_name == "unknown"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("scope", [3, "", "a.b"])
+def test_registry_scope_must_be_a_plain_name(scope: object) -> None:
+    with pytest.raises(TypeError, match="scope must be None or a non-empty string without dots"):
+        Registry("x", scope=scope)  # type: ignore[arg-type]
+
+
+def test_build_from_cfg_checks_the_registry() -> None:
+    with pytest.raises(TypeError, match="registry must be a cnn_registry.Registry, got str: 'BACKBONES'"):
+        build_from_cfg(dict(type="ResNet"), "BACKBONES")  # type: ignore[arg-type]

@@ -67,6 +67,10 @@ def build_from_cfg(
     """
     if not isinstance(cfg, Mapping):
         raise TypeError(f"cfg must be a mapping such as dict(type='Name', ...), got {type(cfg).__name__}: {cfg!r}")
+    from .registry import Registry
+
+    if not isinstance(registry, Registry):
+        raise TypeError(f"registry must be a cnn_registry.Registry, got {type(registry).__name__}: {registry!r}")
     if default_args is not None and not isinstance(default_args, Mapping):
         raise TypeError(f"default_args must be a mapping or None, got {type(default_args).__name__}: {default_args!r}")
 

@@ -8,7 +8,7 @@ import threading
 from .build import build_from_cfg
 from .discovery import Source, entry_point_sources, import_sources
 from .errors import AlreadyRegisteredError, UnknownTypeError, close_matches
-from .scope import current_scope_name
+from .scope import current_scope_name, default_scope
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing would double the import time
 if TYPE_CHECKING:
@@ -71,6 +71,8 @@ class Registry:
             raise TypeError(f"name must be a non-empty string, got {name!r}")
         if parent is not None and not isinstance(parent, Registry):
             raise TypeError(f"parent must be a Registry or None, got {type(parent).__name__}: {parent!r}")
+        if scope is not None and (not isinstance(scope, str) or not scope or "." in scope):
+            raise TypeError(f"scope must be None or a non-empty string without dots, got {scope!r}")
         if isinstance(locations, str):
             raise TypeError(f"locations must be a sequence of module names, got the string {locations!r}")
         self.name = name
@@ -134,6 +136,14 @@ class Registry:
         """
         scope, dot, rest = key.partition(".")
         return (scope, rest) if dot else (None, key)
+
+    def switch_scope_and_registry(self, scope: str | None) -> _ScopeSwitch:
+        """A context manager: ``scope`` becomes the default scope, and ``as`` gives its registry.
+
+        The registry with that scope in this tree, or this registry when there
+        is none (or ``scope`` is None), as mmengine's method of the same name.
+        """
+        return _ScopeSwitch(self, scope)
 
     def _add_child(self, child: Registry) -> None:
         with self._lock:
@@ -399,6 +409,23 @@ class Registry:
         ``args`` and ``kwargs`` go to the constructor, besides the cfg's keys.
         """
         return self.build_func(cfg, self, default_args, *args, **kwargs)
+
+
+class _ScopeSwitch:
+    """What `Registry.switch_scope_and_registry` returns."""
+
+    def __init__(self, registry: Registry, scope: str | None) -> None:
+        self._registry = registry
+        self._scope = scope
+        self._context = default_scope(scope)
+
+    def __enter__(self) -> Registry:
+        self._context.__enter__()
+        found = self._registry.find_scope(self._scope) if self._scope is not None else None
+        return found if found is not None else self._registry
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._context.__exit__(*exc_info)
 
 
 _MAPPING_PROXY = type(type.__dict__)  # types.MappingProxyType, without importing types
