@@ -48,15 +48,30 @@ def test_block_computes_the_published_equations(index, randomize_norms):
 
 
 def test_output_shapes(image):
-    model = Res2Net(depth=101, scales=8, base_width=14, out_indices=(1, 3)).eval()
-    assert [tuple(o.shape) for o in model(image)] == [(1, 512, 4, 4), (1, 2048, 1, 1)]
-    assert model.out_channels == (512, 2048)
+    # the shapes depend on depth, scales and widths only through the channel arithmetic: a small config shows it
+    model = Res2Net(depth=50, scales=3, base_width=4, base_channels=8, out_indices=(1, 3)).eval()
+    assert [tuple(o.shape) for o in model(image)] == [(1, 64, 4, 4), (1, 256, 1, 1)]
+    assert model.out_channels == (64, 256)
+    assert model.layer1[0].width == 4 and len(model.layer1[0].convs) == 2
 
 
-def test_fixed_arguments_are_refused():
-    with pytest.raises(ValueError, match="deep_stem=False: Res2Net"):
-        Res2Net(depth=50, deep_stem=False)
+def test_plain_res2net_without_deep_stem():
+    # mmpretrain's Res2Net configs (res2net50-w14-s8 ...) use the 7x7 stem and strided-conv shortcuts
+    model = Res2Net(depth=50, scales=3, base_width=4, base_channels=8, deep_stem=False, avg_down=False)
+    keys = set(model.state_dict())
+    assert {"conv1.weight", "bn1.weight", "layer2.0.downsample.0.weight", "layer2.0.downsample.1.bias"} <= keys
+    assert not any(k.startswith("stem.") for k in keys)
+    assert model.stem_stride == 4 and model.out_strides == (4, 8, 16, 32)
+
+
+def test_bad_arguments_are_refused():
     with pytest.raises(ValueError, match="style='caffe'"):
         Res2Net(depth=50, style="caffe")
     with pytest.raises(ValueError, match="scales=1"):
         Bottle2neck(64, 16, scales=1)
+
+
+def test_the_middle_hook_replaces_conv2():
+    block = Bottle2neck(64, 16, scales=4, base_width=8, base_channels=16, downsample=nn.Conv2d(64, 64, 1))
+    assert not hasattr(block, "conv2") and not hasattr(block, "norm2")
+    assert block.conv1.out_channels == 32 and block.width == 8

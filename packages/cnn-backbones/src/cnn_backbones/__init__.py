@@ -11,6 +11,7 @@ Every backbone returns a tuple of feature maps and states their channels and str
 [(1, 256, 4, 4), (1, 512, 2, 2)]
 """
 
+from .base import BaseBackbone
 from .checkpoint import checkpoint_block, keep_norm_statistics
 from .ghostnet import GhostNet
 from .hrnet import HRModule, HRNet
@@ -18,7 +19,8 @@ from .registry import BACKBONES
 from .regnet import RegNet, RegNetBottleneck
 from .res2net import Bottle2neck, Res2Net
 from .res_layer import ResLayer, make_downsample
-from .resnet import BasicBlock, Bottleneck, ResNet, ResNetV1c, ResNetV1d
+from .residual_blocks import BasicBlock, Bottleneck
+from .resnet import ResNet, ResNetV1c, ResNetV1d, StageSpec
 from .resnet_cifar import ResNet_CIFAR
 from .resnext import ResNeXt
 from .ssd_vgg import SSDVGG
@@ -30,6 +32,7 @@ __all__ = [
     "BACKBONES",
     "SSDVGG",
     "VGG",
+    "BaseBackbone",
     "BasicBlock",
     "Bottle2neck",
     "Bottleneck",
@@ -45,6 +48,7 @@ __all__ = [
     "ResNetV1c",
     "ResNetV1d",
     "ResNet_CIFAR",
+    "StageSpec",
     "__version__",
     "checkpoint_block",
     "keep_norm_statistics",

@@ -9,14 +9,13 @@ import torch
 import torch.nn as nn
 
 from cnn_bundles import ConvModule, GhostBottleneck, make_divisible
-from cnn_init import BaseModule
 
+from .base import BaseBackbone
 from .registry import BACKBONES
-from .resnet import check_out_indices, default_init_cfg, freeze, set_norm_eval
 
 
 @BACKBONES.register_module()
-class GhostNet(BaseModule):
+class GhostNet(BaseBackbone):
     """GhostNet backbone: a 3x3 stem, nine stages of Ghost bottlenecks and a 1x1 conv stage.
 
     ``blocks[i]`` is stage ``i``; ``blocks[9]`` is the final 1x1 conv to ``960 * widen_factor``
@@ -32,7 +31,7 @@ class GhostNet(BaseModule):
         conv_cfg: Config of the convs.
         norm_cfg: Config of the norm layers.
         norm_eval: Keep batch-norm layers in eval mode during training.
-        pretrained: Checkpoint to load in :meth:`init_weights`.
+        pretrained: Checkpoint to load in ``init_weights``.
         init_cfg: Initialisation config.
 
     Example:
@@ -70,21 +69,23 @@ class GhostNet(BaseModule):
         pretrained: str | None = None,
         init_cfg: dict | list[dict] | None = None,
     ) -> None:
-        super().__init__(default_init_cfg(init_cfg, pretrained))
+        super().__init__(
+            out_indices=out_indices,
+            frozen_stages=frozen_stages,
+            norm_eval=norm_eval,
+            pretrained=pretrained,
+            init_cfg=init_cfg,
+        )
         if not isinstance(widen_factor, (int, float)) or widen_factor <= 0:
             raise ValueError(f"widen_factor={widen_factor!r}: expected a positive number")
-        num_stages = len(self.arch_settings) + 1
-        if not isinstance(frozen_stages, int) or not -1 <= frozen_stages <= num_stages:
-            raise ValueError(f"frozen_stages={frozen_stages!r}: expected an int in [-1, {num_stages}]")
         self.widen_factor = widen_factor
-        self.out_indices = check_out_indices(out_indices, num_stages)
-        self.frozen_stages = frozen_stages
-        self.norm_eval = norm_eval
-        norm_cfg = dict(type="BN") if norm_cfg is None else norm_cfg
+        self.conv_cfg = conv_cfg
+        self.norm_cfg = dict(type="BN") if norm_cfg is None else norm_cfg
+        norm_cfg = self.norm_cfg
 
         stem_channels = make_divisible(16 * widen_factor, 4)
-        self.stem = ConvModule(in_channels, stem_channels, 3, stride=2, padding=1, conv_cfg=conv_cfg, norm_cfg=norm_cfg)
-        channels, stride = stem_channels, 2
+        self.make_stem(in_channels, stem_channels)
+        channels, stride = stem_channels, self.stem_stride
         stages: list[nn.Module] = []
         stage_channels, stage_strides = [], []
         for stage_setting in self.arch_settings:
@@ -114,30 +115,24 @@ class GhostNet(BaseModule):
         stage_channels.append(out_channels)
         stage_strides.append(stride)
         self.blocks = nn.Sequential(*stages)
-        self.out_channels = tuple(stage_channels[i] for i in self.out_indices)
-        self.out_strides = tuple(stage_strides[i] for i in self.out_indices)
-        self._freeze_stages()
+        self.set_stages(stage_channels, stage_strides)
 
-    def _freeze_stages(self) -> None:
-        if self.frozen_stages >= 0:
-            freeze(self.stem)
-        for i in range(self.frozen_stages):
-            freeze(self.blocks[i])
+    def make_stem_layer(self, in_channels: int, stem_channels: int) -> None:
+        """A 3x3 stride-2 ConvModule (conv, norm, ReLU)."""
+        self.stem = ConvModule(
+            in_channels, stem_channels, 3, stride=2, padding=1, conv_cfg=self.conv_cfg, norm_cfg=self.norm_cfg
+        )
+
+    def stage_modules(self, index: int) -> list[nn.Module]:
+        """Stage ``index`` is ``blocks[index]``."""
+        return [self.blocks[index]]
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
         """Return the outputs of the stages in ``out_indices``."""
-        x = self.stem(x)
+        x = self.forward_stem(x)
         outs = []
         for i, stage in enumerate(self.blocks):
             x = stage(x)
             if i in self.out_indices:
                 outs.append(x)
         return tuple(outs)
-
-    def train(self, mode: bool = True) -> GhostNet:
-        """Switch train/eval mode, keeping frozen stages (and, with ``norm_eval``, batch norms) in eval mode."""
-        super().train(mode)
-        self._freeze_stages()
-        if mode and self.norm_eval:
-            set_norm_eval(self)
-        return self

@@ -11,9 +11,10 @@ import torch.nn as nn
 from cnn_init import BaseModule
 from cnn_layers import build_conv_layer, build_norm_layer
 
+from .base import BaseBackbone
 from .registry import BACKBONES
 from .res_layer import make_downsample
-from .resnet import BasicBlock, Bottleneck, check_out_indices, default_init_cfg, set_norm_eval, zero_init_last_norms
+from .residual_blocks import BasicBlock, Bottleneck, zero_init_last_norms
 
 BLOCKS: dict[str, type[BasicBlock] | type[Bottleneck]] = {"BASIC": BasicBlock, "BOTTLENECK": Bottleneck}
 STAGE_KEYS = ("num_modules", "num_branches", "block", "num_blocks", "num_channels")
@@ -162,7 +163,7 @@ class HRModule(BaseModule):
 
 
 @BACKBONES.register_module()
-class HRNet(BaseModule):
+class HRNet(BaseBackbone):
     """HRNetV2 backbone returning one feature map per branch (strides 4, 8, 16, 32).
 
     Args:
@@ -174,11 +175,11 @@ class HRNet(BaseModule):
         norm_cfg: Config of the norm layers.
         norm_eval: Keep batch-norm layers in eval mode during training.
         with_cp: Gradient checkpointing of every block.
-        zero_init_residual: Zero the last norm of every block in :meth:`init_weights` (default init only).
+        zero_init_residual: Zero the last norm of every block in ``init_weights`` (default init only).
         multiscale_output: Return all four branches (``True``) or only the finest one.
         out_indices: Branches to return, among those produced.
         frozen_stages: Freeze the stem (0) and stages 1 .. ``frozen_stages``; -1 freezes nothing.
-        pretrained: Checkpoint to load in :meth:`init_weights`, e.g. ``'open-mmlab://msra/hrnetv2_w18'``.
+        pretrained: Checkpoint to load in ``init_weights``, e.g. ``'open-mmlab://msra/hrnetv2_w18'``.
         init_cfg: Initialisation config.
 
     Example:
@@ -214,24 +215,21 @@ class HRNet(BaseModule):
         pretrained: str | None = None,
         init_cfg: dict | list[dict] | None = None,
     ) -> None:
-        super().__init__(default_init_cfg(init_cfg, pretrained))
+        super().__init__(
+            out_indices=(0, 1, 2, 3) if out_indices is None else out_indices,
+            frozen_stages=frozen_stages,
+            norm_eval=norm_eval,
+            pretrained=pretrained,
+            init_cfg=init_cfg,
+        )
         self.extra = self.resolve_extra(extra)
-        if not isinstance(frozen_stages, int) or not -1 <= frozen_stages <= 4:
+        if frozen_stages > 4:
             raise ValueError(f"frozen_stages={frozen_stages!r}: expected an int in [-1, 4]")
         self.conv_cfg = conv_cfg
         self.norm_cfg = dict(type="BN") if norm_cfg is None else norm_cfg
-        self.norm_eval = norm_eval
         self.with_cp = with_cp
-        self.frozen_stages = frozen_stages
         self.zero_init_residual = zero_init_residual and init_cfg is None and pretrained is None
-
-        self.conv1 = build_conv_layer(conv_cfg, in_channels, 64, kernel_size=3, stride=2, padding=1, bias=False)
-        self.norm1_name, norm1 = build_norm_layer(self.norm_cfg, 64, postfix=1)
-        self.add_module(self.norm1_name, norm1)
-        self.conv2 = build_conv_layer(conv_cfg, 64, 64, kernel_size=3, stride=2, padding=1, bias=False)
-        self.norm2_name, norm2 = build_norm_layer(self.norm_cfg, 64, postfix=2)
-        self.add_module(self.norm2_name, norm2)
-        self.relu = nn.ReLU(inplace=True)
+        self.make_stem(in_channels, 64)
 
         stage1 = self.extra["stage1"]
         block = self.blocks_dict[stage1["block"]]
@@ -246,12 +244,10 @@ class HRNet(BaseModule):
             self.add_module(f"stage{s}", stage)
 
         num_outputs = len(pre_channels) if multiscale_output else 1
-        self.out_indices = check_out_indices(
-            tuple(range(num_outputs)) if out_indices is None else out_indices, num_outputs
-        )
-        self.out_channels = tuple(pre_channels[i] for i in self.out_indices)
-        self.out_strides = tuple(4 * 2**i for i in self.out_indices)
-        self._freeze_stages()
+        if out_indices is None:
+            self.out_indices = tuple(range(num_outputs))
+        strides = [self.stem_stride * 2**i for i in range(num_outputs)]
+        self.set_stages(pre_channels[:num_outputs], strides, num_stages=4)
 
     @classmethod
     def resolve_extra(cls, extra: str | dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -279,6 +275,25 @@ class HRNet(BaseModule):
                     f"extra['stage{s}']={cfg!r}: expected num_branches={s} and that many num_blocks and num_channels"
                 )
         return {k: dict(v) for k, v in extra.items()}
+
+    def make_stem_layer(self, in_channels: int, stem_channels: int) -> None:
+        """Two 3x3 stride-2 convs, each with a norm, and the ReLU that follows both."""
+        self.conv1 = build_conv_layer(
+            self.conv_cfg, in_channels, stem_channels, kernel_size=3, stride=2, padding=1, bias=False
+        )
+        self.norm1_name, norm1 = build_norm_layer(self.norm_cfg, stem_channels, postfix=1)
+        self.add_module(self.norm1_name, norm1)
+        self.conv2 = build_conv_layer(
+            self.conv_cfg, stem_channels, stem_channels, kernel_size=3, stride=2, padding=1, bias=False
+        )
+        self.norm2_name, norm2 = build_norm_layer(self.norm_cfg, stem_channels, postfix=2)
+        self.add_module(self.norm2_name, norm2)
+        self.relu = nn.ReLU(inplace=True)
+
+    def forward_stem(self, x: torch.Tensor) -> torch.Tensor:
+        """conv1, norm1, ReLU, conv2, norm2, ReLU."""
+        x = self.relu(self.norm1(self.conv1(x)))
+        return self.relu(self.norm2(self.conv2(x)))
 
     @property
     def norm1(self) -> nn.Module:
@@ -349,24 +364,15 @@ class HRNet(BaseModule):
             modules.append(module)
         return nn.Sequential(*modules), in_channels
 
-    def _freeze_stages(self) -> None:
-        if self.frozen_stages >= 0:
-            for m in (self.conv1, self.norm1, self.conv2, self.norm2):
-                m.eval()
-                for param in m.parameters():
-                    param.requires_grad = False
-        for s in range(1, self.frozen_stages + 1):
-            parts = [self.layer1] if s == 1 else [getattr(self, f"transition{s - 1}"), getattr(self, f"stage{s}")]
-            for m in parts:
-                m.eval()
-                for param in m.parameters():
-                    param.requires_grad = False
+    def stage_modules(self, index: int) -> list[nn.Module]:
+        """Stage 0 is ``layer1``; stage ``s`` is ``transition{s}`` and ``stage{s + 1}``."""
+        if index == 0:
+            return [self.layer1]
+        return [getattr(self, f"transition{index}"), getattr(self, f"stage{index + 1}")]
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
         """Return the branch outputs in ``out_indices``."""
-        x = self.relu(self.norm1(self.conv1(x)))
-        x = self.relu(self.norm2(self.conv2(x)))
-        y_list = [self.layer1(x)]
+        y_list = [self.layer1(self.forward_stem(x))]
         for s in (2, 3, 4):
             transition = getattr(self, f"transition{s - 1}")
             x_list = []
@@ -381,11 +387,3 @@ class HRNet(BaseModule):
         super().init_weights()
         if self.zero_init_residual:
             zero_init_last_norms(self)
-
-    def train(self, mode: bool = True) -> HRNet:
-        """Switch train/eval mode, keeping frozen stages (and, with ``norm_eval``, batch norms) in eval mode."""
-        super().train(mode)
-        self._freeze_stages()
-        if mode and self.norm_eval:
-            set_norm_eval(self)
-        return self

@@ -6,15 +6,13 @@ import math
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-import torch
 import torch.nn as nn
 
-from cnn_init import BaseModule
 from cnn_layers import build_conv_layer, build_norm_layer
 
 from .registry import BACKBONES
-from .res_layer import ResLayer
-from .resnet import Bottleneck, ResNet, check_out_indices, check_style, default_init_cfg
+from .residual_blocks import BasicBlock, Bottleneck
+from .resnet import ResNet, StageSpec
 
 ARCH_KEYS = ("w0", "wa", "wm", "depth", "group_w", "bot_mul")
 
@@ -33,7 +31,7 @@ class RegNetBottleneck(Bottleneck):
 def generate_regnet(w0: int, wa: float, wm: float, depth: int, divisor: int = 8) -> list[int]:
     """Per-block widths of a RegNet: ``w0 + wa * j`` snapped to ``w0 * wm**k`` and to a multiple of ``divisor``.
 
-    :func:`regnet_stages` then rounds each stage width to a multiple of the group width.
+    ``regnet_stages`` then rounds each stage width to a multiple of the group width.
 
     Example:
         >>> widths = generate_regnet(w0=24, wa=24.48, wm=2.54, depth=22)
@@ -81,8 +79,10 @@ def regnet_stages(arch: dict[str, Any]) -> tuple[list[int], list[int], list[int]
 class RegNet(ResNet):
     """RegNetX backbone with mmdet's state-dict keys (``conv1``, ``bn1``, ``layer1`` ...).
 
-    strides, dilations, out_indices, style, frozen_stages, conv_cfg, norm_cfg, norm_eval, dcn, stage_with_dcn,
-    plugins, with_cp, zero_init_residual, pretrained and init_cfg are those of :class:`ResNet`.
+    A ResNet whose stages come from ``arch`` (the ``stage_specs`` hook) and whose stem is one 3x3
+    stride-2 conv. Its other arguments (strides, dilations, out_indices, style, avg_down, frozen_stages,
+    conv_cfg, norm_cfg, norm_eval, dcn, stage_with_dcn, plugins, with_cp, zero_init_residual,
+    pretrained, init_cfg) are ResNet's.
 
     Args:
         arch: A published name (``'regnetx_400mf'``, ``'regnetx_800mf'``, ``'regnetx_1.6gf'``,
@@ -90,7 +90,11 @@ class RegNet(ResNet):
             ``'regnetx_12gf'``) or a dict of the generating parameters ``w0, wa, wm, depth, group_w, bot_mul``.
         in_channels: Input image channels.
         stem_channels: Channels of the 3x3 stride-2 stem conv.
-        base_channels: Kept for config compatibility; the stage widths come from ``arch``.
+        strides: Stride of the first block of each stage.
+        dilations: Dilation of each stage.
+        out_indices: Stages whose outputs are returned.
+        deep_stem: Must be ``False``.
+        **kwargs: Any other ``ResNet`` argument.
 
     Example:
         >>> import torch
@@ -101,7 +105,7 @@ class RegNet(ResNet):
         [(1, 32, 8, 8), (1, 64, 4, 4), (1, 160, 2, 2), (1, 384, 1, 1)]
     """
 
-    arch_settings: ClassVar[dict[str, dict[str, Any]]] = {  # type: ignore[assignment]
+    arch_settings: ClassVar[dict[str, dict[str, Any]]] = {
         "regnetx_400mf": dict(w0=24, wa=24.48, wm=2.54, group_w=16, depth=22, bot_mul=1.0),
         "regnetx_800mf": dict(w0=56, wa=35.73, wm=2.28, group_w=16, depth=16, bot_mul=1.0),
         "regnetx_1.6gf": dict(w0=80, wa=34.01, wm=2.25, group_w=24, depth=18, bot_mul=1.0),
@@ -111,103 +115,49 @@ class RegNet(ResNet):
         "regnetx_8.0gf": dict(w0=80, wa=49.56, wm=2.88, group_w=120, depth=23, bot_mul=1.0),
         "regnetx_12gf": dict(w0=168, wa=73.36, wm=2.37, group_w=112, depth=19, bot_mul=1.0),
     }
-    stem_stride: ClassVar[int] = 2
 
     def __init__(
         self,
         arch: str | dict[str, Any],
         in_channels: int = 3,
         stem_channels: int = 32,
-        base_channels: int = 32,
         strides: Sequence[int] = (2, 2, 2, 2),
         dilations: Sequence[int] = (1, 1, 1, 1),
         out_indices: Sequence[int] = (0, 1, 2, 3),
-        style: str = "pytorch",
         deep_stem: bool = False,
-        avg_down: bool = False,
-        frozen_stages: int = -1,
-        conv_cfg: dict | None = None,
-        norm_cfg: dict | None = None,
-        norm_eval: bool = False,
-        dcn: dict | None = None,
-        stage_with_dcn: Sequence[bool] = (False, False, False, False),
-        plugins: list[dict] | None = None,
-        with_cp: bool = False,
-        zero_init_residual: bool = True,
-        pretrained: str | None = None,
-        init_cfg: dict | list[dict] | None = None,
+        **kwargs: Any,
     ) -> None:
-        # ResNet.__init__ reads a depth table; RegNet derives its stages from ``arch`` instead,
-        # so it initialises the base module and builds the same attributes itself.
-        BaseModule.__init__(self, default_init_cfg(init_cfg, pretrained))
-        arch = self.resolve_arch(arch)
         if deep_stem:
             raise ValueError(f"deep_stem={deep_stem!r}: RegNet's stem is a single 3x3 conv")
-        stage_widths, stage_blocks, group_widths = regnet_stages(arch)
-        num_stages = len(stage_widths)
+        if "base_channels" in kwargs:
+            raise TypeError(f"base_channels={kwargs['base_channels']!r}: RegNet's stage widths come from arch")
+        self.arch = self.resolve_arch(arch)
+        self.stage_widths, stage_blocks, self.group_widths = regnet_stages(self.arch)
+        num_stages = len(self.stage_widths)
         if len(strides) != num_stages or len(dilations) != num_stages:
             raise ValueError(
                 f"strides={tuple(strides)!r}, dilations={tuple(dilations)!r}: arch has {num_stages} stages"
             )
-        if not isinstance(frozen_stages, int) or not -1 <= frozen_stages <= num_stages:
-            raise ValueError(f"frozen_stages={frozen_stages!r}: expected an int in [-1, {num_stages}]")
-        if dcn is not None and len(stage_with_dcn) != num_stages:
-            raise ValueError(f"stage_with_dcn={tuple(stage_with_dcn)!r}: expected {num_stages} booleans")
-        self.arch = arch
-        self.stage_widths = stage_widths
-        self.group_widths = group_widths
-        self.depth = sum(stage_blocks)
-        self.stage_blocks = tuple(stage_blocks)
-        self.stem_channels = stem_channels
-        self.base_channels = base_channels
-        self.num_stages = num_stages
-        self.strides = tuple(strides)
-        self.dilations = tuple(dilations)
-        self.out_indices = check_out_indices(out_indices, num_stages)
-        self.style = check_style(style)
-        self.deep_stem = False
-        self.avg_down = avg_down
-        self.frozen_stages = frozen_stages
-        self.conv_cfg = conv_cfg
-        self.norm_cfg = dict(type="BN", requires_grad=True) if norm_cfg is None else norm_cfg
-        self.norm_eval = norm_eval
-        self.with_cp = with_cp
-        self.zero_init_residual = zero_init_residual and init_cfg is None and pretrained is None
-        self.block = RegNetBottleneck
+        super().__init__(
+            sum(stage_blocks),
+            in_channels=in_channels,
+            stem_channels=stem_channels,
+            num_stages=num_stages,
+            strides=strides,
+            dilations=dilations,
+            out_indices=out_indices,
+            **kwargs,
+        )
 
-        self._make_stem_layer(in_channels, stem_channels)
-        self.res_layers: list[str] = []
-        inplanes, stride, out_strides = stem_channels, self.stem_stride, []
-        for i, num_blocks in enumerate(stage_blocks):
-            width = stage_widths[i]
-            bottleneck_width = round(width * arch["bot_mul"])
-            res_layer = ResLayer(
-                RegNetBottleneck,
-                inplanes,
-                width,
-                num_blocks,
-                stride=self.strides[i],
-                dilation=self.dilations[i],
-                style=style,
-                avg_down=avg_down,
-                with_cp=with_cp,
-                conv_cfg=conv_cfg,
-                norm_cfg=self.norm_cfg,
-                dcn=dcn if stage_with_dcn[i] else None,
-                plugins=self.make_stage_plugins(plugins, i) if plugins else None,
-                groups=bottleneck_width // group_widths[i],
-                base_width=group_widths[i],
-                base_channels=width,
-            )
-            inplanes = width
-            self.add_module(f"layer{i + 1}", res_layer)
-            self.res_layers.append(f"layer{i + 1}")
-            stride *= self.strides[i]
-            out_strides.append(stride)
-        self.inplanes = self.feat_dim = stage_widths[-1]
-        self.out_channels = tuple(stage_widths[i] for i in self.out_indices)
-        self.out_strides = tuple(out_strides[i] for i in self.out_indices)
-        self._freeze_stages()
+    def stage_specs(self, depth: int) -> tuple[type[BasicBlock] | type[Bottleneck], list[StageSpec]]:
+        """The stages ``arch`` generates: each stage's width, block count and groups."""
+        _, stage_blocks, _ = regnet_stages(self.arch)
+        specs = []
+        for width, num_blocks, group_w in zip(self.stage_widths, stage_blocks, self.group_widths, strict=True):
+            bottleneck_width = round(width * self.arch["bot_mul"])
+            args = dict(groups=bottleneck_width // group_w, base_width=group_w, base_channels=width)
+            specs.append(StageSpec(width, num_blocks, args))
+        return RegNetBottleneck, specs
 
     @classmethod
     def resolve_arch(cls, arch: str | dict[str, Any]) -> dict[str, Any]:
@@ -228,14 +178,11 @@ class RegNet(ResNet):
             raise ValueError(f"arch={arch!r}: missing keys {missing}; expected all of {ARCH_KEYS}")
         return dict(arch)
 
-    def _make_stem_layer(self, in_channels: int, stem_channels: int) -> None:
+    def make_stem_layer(self, in_channels: int, stem_channels: int) -> None:
+        """A 3x3 stride-2 conv, norm and ReLU: no max-pool."""
         self.conv1 = build_conv_layer(
             self.conv_cfg, in_channels, stem_channels, kernel_size=3, stride=2, padding=1, bias=False
         )
         self.norm1_name, norm1 = build_norm_layer(self.norm_cfg, stem_channels, postfix=1)
         self.add_module(self.norm1_name, norm1)
         self.relu = nn.ReLU(inplace=True)
-
-    def forward_stem(self, x: torch.Tensor) -> torch.Tensor:
-        """conv1, norm1, relu: no max-pool."""
-        return self.relu(self.norm1(self.conv1(x)))

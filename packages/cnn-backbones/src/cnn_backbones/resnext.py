@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-import torch.nn as nn
-
 from .registry import BACKBONES
-from .res_layer import ResLayer
-from .resnet import Bottleneck, ResNet
+from .residual_blocks import BasicBlock, Bottleneck
+from .resnet import ResNet, StageSpec
 
 
 @BACKBONES.register_module()
 class ResNeXt(ResNet):
-    """ResNeXt backbone: :class:`ResNet` with grouped bottlenecks.
+    """ResNeXt backbone: ResNet with grouped bottlenecks.
 
     The 3x3 conv of a stage with ``planes`` base channels has
     ``planes * base_width // base_channels * groups`` channels in ``groups`` groups, so
@@ -23,8 +21,8 @@ class ResNeXt(ResNet):
     Args:
         depth: 50, 101 or 152.
         groups: Cardinality (number of groups of the 3x3 convs).
-        base_width: Channels per group in the first stage.
-        **kwargs: Any other :class:`ResNet` argument.
+        base_width: Channels per group in the first stage (mmpretrain calls it ``width_per_group``).
+        **kwargs: Any other ``ResNet`` argument.
 
     Example:
         >>> import torch
@@ -35,7 +33,7 @@ class ResNeXt(ResNet):
         torch.Size([1, 2048, 1, 1])
     """
 
-    arch_settings: ClassVar[dict[int, tuple[type[nn.Module], tuple[int, ...]]]] = {
+    arch_settings: ClassVar[dict[int, tuple[type[Bottleneck], tuple[int, ...]]]] = {
         50: (Bottleneck, (3, 4, 6, 3)),
         101: (Bottleneck, (3, 4, 23, 3)),
         152: (Bottleneck, (3, 8, 36, 3)),
@@ -50,6 +48,8 @@ class ResNeXt(ResNet):
         self.base_width = base_width
         super().__init__(depth, **kwargs)
 
-    def make_res_layer(self, **kwargs: Any) -> nn.Module:
-        """A stage of grouped bottlenecks."""
-        return ResLayer(groups=self.groups, base_width=self.base_width, base_channels=self.base_channels, **kwargs)
+    def stage_specs(self, depth: int) -> tuple[type[BasicBlock] | type[Bottleneck], list[StageSpec]]:
+        """ResNet's stages, each block grouped."""
+        block, specs = super().stage_specs(depth)
+        args = dict(groups=self.groups, base_width=self.base_width, base_channels=self.base_channels)
+        return block, [StageSpec(s.planes, s.num_blocks, args) for s in specs]

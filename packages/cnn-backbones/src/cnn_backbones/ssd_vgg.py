@@ -24,9 +24,10 @@ class SSDVGG(VGG):
         depth: 11, 13, 16 or 19 (16 for SSD300/SSD512).
         with_last_pool: Keep the max-pool of the last VGG stage.
         ceil_mode: Round max-pool output sizes up (Caffe's convention).
-        out_indices: VGG stages run (only the largest index matters).
+        out_indices: The VGG stages that hold ``out_feature_indices`` (mmdet's configs give ``(3, 4)``);
+            checked against them, so a config that disagrees fails instead of being ignored.
         out_feature_indices: Indices in ``features`` whose outputs are returned.
-        pretrained: Checkpoint to load in :meth:`init_weights`, e.g. ``'open-mmlab://vgg16_caffe'``.
+        pretrained: Checkpoint to load in ``init_weights``, e.g. ``'open-mmlab://vgg16_caffe'``.
         init_cfg: Initialisation config.
 
     Example:
@@ -52,7 +53,6 @@ class SSDVGG(VGG):
             depth,
             with_last_pool=with_last_pool,
             ceil_mode=ceil_mode,
-            out_indices=out_indices,
             pretrained=pretrained,
             init_cfg=init_cfg,
         )
@@ -70,6 +70,12 @@ class SSDVGG(VGG):
                 f"expected indices into features, in [0, {len(self.features) - 1}]"
             )
         self.out_feature_indices = tuple(sorted(out_feature_indices))
+        stages = tuple(sorted({self.stage_of(i) for i in self.out_feature_indices}))
+        if tuple(sorted(out_indices)) != stages:
+            raise ValueError(
+                f"out_indices={tuple(out_indices)!r}: out_feature_indices={tuple(out_feature_indices)!r} lie in "
+                f"stages {stages}; give out_indices={stages} or leave it out"
+            )
         channels, strides, c, s = [], [], 3, 1
         for layer in self.features:
             if isinstance(layer, nn.Conv2d):
@@ -78,8 +84,15 @@ class SSDVGG(VGG):
                 s *= layer.stride if isinstance(layer.stride, int) else layer.stride[0]
             channels.append(c)
             strides.append(s)
-        self.out_channels = tuple(channels[i] for i in self.out_feature_indices)
-        self.out_strides = tuple(strides[i] for i in self.out_feature_indices)
+        self.out_indices = self.out_feature_indices
+        self.set_stages(channels, strides, num_stages=len(self.range_sub_modules))
+
+    def stage_of(self, feature_index: int) -> int:
+        """The VGG stage that layer ``features[feature_index]`` belongs to (pool5, fc6 and fc7 count as the last)."""
+        for stage, (start, end) in enumerate(self.range_sub_modules):
+            if start <= feature_index < end:
+                return stage
+        return len(self.range_sub_modules) - 1
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
         """Run ``features`` and return the outputs at ``out_feature_indices``."""

@@ -8,10 +8,8 @@ from typing import ClassVar
 import torch
 import torch.nn as nn
 
-from cnn_init import BaseModule
-
+from .base import BaseBackbone
 from .registry import BACKBONES
-from .resnet import check_out_indices, set_norm_eval
 
 
 def make_vgg_layer(
@@ -35,7 +33,7 @@ def make_vgg_layer(
 
 
 @BACKBONES.register_module()
-class VGG(BaseModule):
+class VGG(BaseBackbone):
     """VGG backbone: five stages of 3x3 convs, each ending with a max-pool, in one ``features`` sequence.
 
     The layer indices inside ``features`` are torchvision's, so ``torchvision://vgg16`` (and
@@ -54,7 +52,7 @@ class VGG(BaseModule):
         norm_eval: Keep batch-norm layers in eval mode during training (mmcv's ``bn_eval``).
         ceil_mode: Round the max-pool output size up (Caffe's convention).
         with_last_pool: Keep the max-pool of the last stage.
-        pretrained: Checkpoint to load in :meth:`init_weights`.
+        pretrained: Checkpoint to load in ``init_weights``.
         init_cfg: Initialisation config.
 
     Example:
@@ -88,32 +86,27 @@ class VGG(BaseModule):
         pretrained: str | None = None,
         init_cfg: dict | list[dict] | None = None,
     ) -> None:
-        if init_cfg is not None and pretrained is not None:
-            raise ValueError(f"init_cfg={init_cfg!r} and pretrained={pretrained!r}: give only one of them")
-        if pretrained is not None and not isinstance(pretrained, str):
-            raise TypeError(f"pretrained={pretrained!r}: expected a checkpoint path or URL (str) or None")
-        if pretrained is not None:
-            init_cfg = dict(type="Pretrained", checkpoint=pretrained)
-        elif init_cfg is None:  # only for the layers this VGG has: a cfg matching nothing warns
-            init_cfg = [dict(type="Kaiming", layer="Conv2d")]
-            if with_bn:
-                init_cfg.append(dict(type="Constant", val=1, layer="BatchNorm2d"))
-            if num_classes > 0:
-                init_cfg.append(dict(type="Normal", std=0.01, layer="Linear"))
-        super().__init__(init_cfg)
+        default_init: list[dict] = [dict(type="Kaiming", layer="Conv2d")]  # only layers this VGG has
+        if with_bn:
+            default_init.append(dict(type="Constant", val=1, layer="BatchNorm2d"))
+        if num_classes > 0:
+            default_init.append(dict(type="Normal", std=0.01, layer="Linear"))
+        super().__init__(
+            out_indices=out_indices,
+            frozen_stages=frozen_stages,
+            norm_eval=norm_eval,
+            pretrained=pretrained,
+            init_cfg=init_cfg,
+            default_init_cfg=default_init,
+        )
         if depth not in self.arch_settings:
             raise ValueError(f"depth={depth!r}: expected one of {sorted(self.arch_settings)}")
         if not isinstance(num_stages, int) or not 1 <= num_stages <= 5:
             raise ValueError(f"num_stages={num_stages!r}: expected an int in [1, 5]")
         if len(dilations) != num_stages:
             raise ValueError(f"dilations={tuple(dilations)!r}: expected {num_stages} values, one per stage")
-        if not isinstance(frozen_stages, int) or not -1 <= frozen_stages <= num_stages:
-            raise ValueError(f"frozen_stages={frozen_stages!r}: expected an int in [-1, {num_stages}]")
         self.depth = depth
         self.num_classes = num_classes
-        self.out_indices = check_out_indices(out_indices, num_stages)
-        self.frozen_stages = frozen_stages
-        self.norm_eval = norm_eval
         self.stage_blocks = self.arch_settings[depth][:num_stages]
 
         layers: list[nn.Module] = []
@@ -144,17 +137,12 @@ class VGG(BaseModule):
         strides = [2 ** (i + 1) for i in range(num_stages)]
         if not with_last_pool:
             strides[-1] //= 2
-        self.out_channels = tuple(stage_channels[i] for i in self.out_indices)
-        self.out_strides = tuple(strides[i] for i in self.out_indices)
-        self._freeze_stages()
+        self.set_stages(stage_channels, strides)
 
-    def _freeze_stages(self) -> None:
-        for i in range(self.frozen_stages):
-            for j in range(*self.range_sub_modules[i]):
-                m = self.features[j]
-                m.eval()
-                for param in m.parameters():
-                    param.requires_grad = False
+    def stage_modules(self, index: int) -> list[nn.Module]:
+        """The convs, norms, ReLUs and pool of stage ``index`` in ``features``."""
+        start, end = self.range_sub_modules[index]
+        return [self.features[j] for j in range(start, end)]
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
         """Return the stage outputs in ``out_indices`` (and the logits if there is a classifier)."""
@@ -167,11 +155,3 @@ class VGG(BaseModule):
         if self.num_classes > 0:
             outs.append(self.classifier(torch.flatten(self.avgpool(x), 1)))
         return tuple(outs)
-
-    def train(self, mode: bool = True) -> VGG:
-        """Switch train/eval mode, keeping frozen stages (and, with ``norm_eval``, batch norms) in eval mode."""
-        super().train(mode)
-        self._freeze_stages()
-        if mode and self.norm_eval:
-            set_norm_eval(self)
-        return self
