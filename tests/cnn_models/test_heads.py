@@ -11,6 +11,7 @@ import torch.nn.functional as F
 from cnn_models import (
     ClsHead,
     LinearClsHead,
+    MultiLabelClsHead,
     MultiLabelLinearClsHead,
     StackedLinearClsHead,
     build_head,
@@ -54,8 +55,8 @@ def test_cls_head_loss_is_cross_entropy_plus_accuracies():
     labels = torch.tensor([0, 1, 0, 0])
     out = head.loss(SCORES, labels)
     torch.testing.assert_close(out["loss"], F.cross_entropy(SCORES, labels))
-    assert out["accuracy_top-1"].item() == 25.0
-    assert out["accuracy_top-2"].item() == 75.0
+    assert out["accuracy"]["top-1"].item() == 25.0
+    assert out["accuracy"]["top-2"].item() == 75.0
 
 
 def test_cls_head_passes_the_last_stage_and_cal_acc_off():
@@ -116,7 +117,8 @@ def test_multi_label_head_loss_is_bce_and_predicts_by_threshold():
     target = torch.tensor([[1.0, 0.0, 0.0], [0.0, 1.0, 1.0]])
     out = head.forward_train(x, target)
     assert list(out) == ["loss"]
-    torch.testing.assert_close(out["loss"], F.binary_cross_entropy_with_logits(x, target))
+    # as mmcls 0.x and mmpretrain: summed over classes, averaged over samples
+    torch.testing.assert_close(out["loss"], F.binary_cross_entropy_with_logits(x, target, reduction="sum") / 2)
     pred = head.predict(x)
     torch.testing.assert_close(pred["scores"], x.sigmoid())
     assert pred["labels"].tolist() == [[True, False, False], [False, True, True]]  # sigmoid(1) = 0.73 >= 0.6
@@ -194,3 +196,53 @@ def test_classifier_init_weights_reaches_the_head(tiny_model_cfg):
         model.head.fc.bias.fill_(3.0)
     model.init_weights()
     assert torch.all(model.head.fc.bias == 0)
+
+
+def test_stacked_head_act_cfg_none_means_no_activation_and_default_is_relu():
+    plain = StackedLinearClsHead(num_classes=3, in_channels=4, mid_channels=[5], act_cfg=None)
+    assert plain.layers[0].act is None
+    x = torch.randn(2, 4)
+    torch.testing.assert_close(plain(x), plain.layers[1].fc(plain.layers[0].fc(x)))
+    assert isinstance(StackedLinearClsHead(num_classes=3, in_channels=4, mid_channels=[5]).layers[0].act, torch.nn.ReLU)
+
+
+def test_stacked_head_pre_logits_is_the_last_hidden_layer():
+    head = StackedLinearClsHead(num_classes=3, in_channels=4, mid_channels=[6, 5]).eval()
+    x = torch.randn(2, 4)
+    hidden = head.pre_logits((torch.zeros(2, 4), x))
+    torch.testing.assert_close(hidden, head.layers[1](head.layers[0](x)))
+    assert hidden.shape == (2, 5)
+    torch.testing.assert_close(head(x), head.layers[2].fc(hidden))
+
+
+def test_simple_test_as_mmcls_0x():
+    head = LinearClsHead(num_classes=4, in_channels=4)
+    with torch.no_grad():
+        head.fc.weight.copy_(torch.eye(4))
+        head.fc.bias.zero_()
+    rows = head.simple_test((SCORES,))
+    assert isinstance(rows, list) and len(rows) == 4
+    torch.testing.assert_close(torch.stack(rows), SCORES.softmax(dim=1))
+    torch.testing.assert_close(head.simple_test(SCORES, softmax=False, post_process=False), SCORES)
+    multi = MultiLabelClsHead()
+    torch.testing.assert_close(multi.simple_test(SCORES, post_process=False), SCORES.sigmoid())
+    torch.testing.assert_close(torch.stack(multi.simple_test(SCORES, sigmoid=False)), SCORES)
+
+
+def test_forward_train_returns_the_mmcls_0x_dict():
+    out = LinearClsHead(num_classes=4, in_channels=4, topk=(1, 2)).forward_train(SCORES, torch.tensor([0, 1, 0, 0]))
+    assert set(out) == {"loss", "accuracy"} and set(out["accuracy"]) == {"top-1", "top-2"}
+
+
+def test_multi_label_cls_head_has_no_layers_and_counts_difficult_labels_as_positive():
+    head = build_head(dict(type="MultiLabelClsHead", thr=0.51))
+    assert list(head.parameters()) == []
+    target = torch.tensor([[1, 0, -1, 0], [0, 1, 0, 1], [0, 0, 0, 0], [1, 1, 1, 1]])
+    expected = F.binary_cross_entropy_with_logits(SCORES, target.abs().float(), reduction="sum") / 4
+    torch.testing.assert_close(head.forward_train(SCORES, target)["loss"], expected)
+    assert head.predict(SCORES)["labels"][0].tolist() == [
+        True,
+        True,
+        True,
+        False,
+    ]  # sigmoid(0.05) = 0.512, sigmoid(0) = 0.5

@@ -218,3 +218,27 @@ def test_every_loss_is_registered_with_a_loss_weight(name):
 def test_loss_weight_scales_linearly(cfg, pred, target):
     one, three = build_loss(cfg), build_loss({**cfg, "loss_weight": 3.0})
     torch.testing.assert_close(three(pred, target), 3 * one(pred, target))
+
+
+def test_class_and_pos_weights_are_buffers_that_follow_the_module_and_are_not_saved():
+    loss = CrossEntropyLoss(use_sigmoid=True, class_weight=[1.0, 2.0], pos_weight=[3.0, 4.0])
+    assert dict(loss.named_buffers()).keys() == {"class_weight", "pos_weight"}
+    assert loss.state_dict() == {}  # state-dict keys of every model stay as they were
+    assert loss.to(torch.float64).class_weight.dtype == torch.float64
+    ce = CrossEntropyLoss(class_weight=[1.0, 2.0])
+    assert ce.class_weight is ce.class_weight  # one tensor, not rebuilt per call
+    assert ce(torch.zeros(2, 2, dtype=torch.float64), torch.tensor([0, 1])).dtype == torch.float64
+
+
+@pytest.mark.parametrize("target", [torch.tensor([[1], [0]]), torch.tensor([1, 0])])
+def test_focal_loss_takes_class_indices_as_n_or_n_by_1(target):
+    pred = torch.tensor([[0.3, -1.0], [2.0, 0.5]])
+    expected = FocalLoss()(pred, torch.tensor([[0.0, 1.0], [1.0, 0.0]]))
+    torch.testing.assert_close(FocalLoss()(pred, target), expected)
+
+
+def test_out_of_range_indices_are_refused_on_cpu_without_compile():
+    with pytest.raises(ValueError, match=r"outside \[0, 2\): min 0, max 2"):
+        CrossEntropyLoss()(torch.zeros(2, 2), torch.tensor([0, 2]))
+    with pytest.raises(ValueError, match=r"outside \[0, 2\): min -1, max 0"):
+        FocalLoss()(torch.zeros(2, 2), torch.tensor([0, -1]))

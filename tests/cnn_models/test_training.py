@@ -59,7 +59,7 @@ def test_config_errors(tiny_train_cfg):
     with pytest.raises(ValueError, match="optimizer.type must name a torch.optim optimizer .* got 'Sgd'"):
         build_optimizer([torch.zeros(1, requires_grad=True)], dict(type="Sgd", lr=0.1))
     with pytest.raises(ValueError, match="no entry named '\\*loss\\*'"):
-        total_loss({"accuracy_top-1": torch.tensor(1.0)})
+        total_loss({"accuracy": {"top-1": torch.tensor(1.0)}})
 
 
 def test_seed_004_model_cfg_key_is_accepted(tiny_model_cfg):

@@ -16,5 +16,5 @@ def test_guide_code_runs():
     namespace: dict = {}
     exec(compile("\n".join(blocks), str(GUIDE), "exec"), namespace)
     assert namespace["scores"].shape == (2, 1000)
-    assert set(namespace["losses"]) == {"loss", "accuracy_top-1"}
+    assert set(namespace["losses"]) == {"loss", "accuracy"}
     assert torch.isfinite(namespace["losses"]["loss"])

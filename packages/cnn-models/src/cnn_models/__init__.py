@@ -24,7 +24,7 @@ from typing import Any as _Any
 from .accuracy import topk_accuracy
 from .build import build_head, build_loss, build_model, build_neck
 from .classifiers import ImageClassifier
-from .heads import ClsHead, LinearClsHead, MultiLabelLinearClsHead, StackedLinearClsHead
+from .heads import ClsHead, LinearClsHead, MultiLabelClsHead, MultiLabelLinearClsHead, StackedLinearClsHead
 from .losses import (
     CrossEntropyLoss,
     FocalLoss,
@@ -60,6 +60,7 @@ __all__ = [
     "L1Loss",
     "LinearClsHead",
     "MSELoss",
+    "MultiLabelClsHead",
     "MultiLabelLinearClsHead",
     "StackedLinearClsHead",
     "__version__",

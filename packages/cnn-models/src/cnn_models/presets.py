@@ -22,9 +22,9 @@ def _classifier(backbone: dict[str, Any], in_channels: int, num_classes: int = 1
 
 
 PRESETS: dict[str, dict[str, Any]] = {
-    # seed 004, verbatim
+    # seed 004, verbatim but for norm_eval=False (mmcls's default; ResNet's own default is mmdet's True)
     "resnet50": dict(
-        backbone=dict(type="ResNet", depth=50, num_stages=4, out_indices=(3,), style="pytorch"),
+        backbone=dict(type="ResNet", depth=50, num_stages=4, out_indices=(3,), style="pytorch", norm_eval=False),
         neck=dict(type="GlobalAveragePooling"),
         head=dict(
             type="LinearClsHead",
@@ -35,12 +35,16 @@ PRESETS: dict[str, dict[str, Any]] = {
         ),
     ),
     "resnet18_cifar": _classifier(dict(type="ResNet_CIFAR", depth=18, out_indices=(3,)), 512, num_classes=10),
-    "resnet18": _classifier(dict(type="ResNet", depth=18, out_indices=(3,)), 512),
-    "resnetv1d50": _classifier(dict(type="ResNetV1d", depth=50, out_indices=(3,)), 2048),
-    "resnext50_32x4d": _classifier(dict(type="ResNeXt", depth=50, groups=32, base_width=4, out_indices=(3,)), 2048),
-    "res2net50_w26_s4": _classifier(dict(type="Res2Net", depth=50, scales=4, base_width=26, out_indices=(3,)), 2048),
-    "regnetx_400mf": _classifier(dict(type="RegNet", arch="regnetx_400mf", out_indices=(3,)), 384),
-    "hrnet_w18": _classifier(dict(type="HRNet", extra="w18"), 144),
+    "resnet18": _classifier(dict(type="ResNet", depth=18, out_indices=(3,), norm_eval=False), 512),
+    "resnetv1d50": _classifier(dict(type="ResNetV1d", depth=50, out_indices=(3,), norm_eval=False), 2048),
+    "resnext50_32x4d": _classifier(
+        dict(type="ResNeXt", depth=50, groups=32, base_width=4, out_indices=(3,), norm_eval=False), 2048
+    ),
+    "res2net50_w26_s4": _classifier(
+        dict(type="Res2Net", depth=50, scales=4, base_width=26, out_indices=(3,), norm_eval=False), 2048
+    ),
+    "regnetx_400mf": _classifier(dict(type="RegNet", arch="regnetx_400mf", out_indices=(3,), norm_eval=False), 384),
+    "hrnet_w18": _classifier(dict(type="HRNet", extra="w18", norm_eval=False), 144),
     "vgg11": _classifier(dict(type="VGG", depth=11, out_indices=(4,)), 512),
     "ghostnet": _classifier(dict(type="GhostNet", widen_factor=1.0, out_indices=(9,)), 960),
 }

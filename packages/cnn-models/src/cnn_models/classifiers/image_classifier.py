@@ -48,7 +48,7 @@ class ImageClassifier(BaseModule):
     >>> model(x).shape
     torch.Size([2, 10])
     >>> sorted(model(x, torch.tensor([1, 2]), mode='loss'))
-    ['accuracy_top-1', 'loss']
+    ['accuracy', 'loss']
     >>> model(x, mode='predict')['labels'].shape
     torch.Size([2])
     """

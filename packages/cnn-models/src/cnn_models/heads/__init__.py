@@ -2,7 +2,15 @@
 
 from .cls_head import ClsHead
 from .linear_head import LinearClsHead
-from .multi_label_head import MultiLabelLinearClsHead
+from .multi_label_head import MultiLabelClsHead
+from .multi_label_linear_head import MultiLabelLinearClsHead
 from .stacked_head import LinearBlock, StackedLinearClsHead
 
-__all__ = ["ClsHead", "LinearBlock", "LinearClsHead", "MultiLabelLinearClsHead", "StackedLinearClsHead"]
+__all__ = [
+    "ClsHead",
+    "LinearBlock",
+    "LinearClsHead",
+    "MultiLabelClsHead",
+    "MultiLabelLinearClsHead",
+    "StackedLinearClsHead",
+]

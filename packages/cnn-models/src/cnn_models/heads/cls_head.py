@@ -31,8 +31,8 @@ class ClsHead(BaseModule):
 
     >>> head = ClsHead(topk=(1,))
     >>> out = head.loss(torch.tensor([[2.0, 0.0], [0.0, 2.0]]), torch.tensor([0, 0]))
-    >>> sorted(out), out['accuracy_top-1'].item()
-    (['accuracy_top-1', 'loss'], 50.0)
+    >>> sorted(out), out['accuracy']['top-1'].item()
+    (['accuracy', 'loss'], 50.0)
     """
 
     def __init__(
@@ -64,22 +64,53 @@ class ClsHead(BaseModule):
         """Class scores (logits) of shape ``(N, num_classes)``."""
         return self.pre_logits(feats)
 
-    def loss(self, cls_score: torch.Tensor, gt_label: torch.Tensor, **kwargs: Any) -> dict[str, torch.Tensor]:
-        """``{'loss': ..., 'accuracy_top-k': ...}`` for scores and labels; ``kwargs`` go to the loss."""
-        losses = {"loss": self.compute_loss(cls_score, gt_label, **kwargs)}
+    def loss(self, cls_score: torch.Tensor, gt_label: torch.Tensor, **kwargs: Any) -> dict[str, Any]:
+        """``{'loss': ..., 'accuracy': {'top-k': ...}}`` for scores and labels, as mmcls 0.x; ``kwargs`` go to the loss.
+
+        Only entries whose name contains ``loss`` are summed to train; the
+        accuracies (in percent) are there to be logged.
+        """
+        losses: dict[str, Any] = {"loss": self.compute_loss(cls_score, gt_label, **kwargs)}
         if self.cal_acc:
             with torch.no_grad():
-                for k, acc in zip(self.topk, topk_accuracy(cls_score.detach(), gt_label, self.topk), strict=True):
-                    losses[f"accuracy_top-{k}"] = acc
+                accuracies = topk_accuracy(cls_score.detach(), gt_label, self.topk)
+            losses["accuracy"] = {f"top-{k}": acc for k, acc in zip(self.topk, accuracies, strict=True)}
         return losses
 
     def forward_train(
         self, feats: torch.Tensor | Sequence[torch.Tensor], gt_label: torch.Tensor, **kwargs: Any
-    ) -> dict[str, torch.Tensor]:
-        """Scores from ``feats`` and their losses, the training step of seed 004."""
+    ) -> dict[str, Any]:
+        """Scores from ``feats`` and their losses: the training step of mmcls 0.x heads."""
         return self.loss(self(feats), gt_label, **kwargs)
 
     def predict(self, feats: torch.Tensor | Sequence[torch.Tensor]) -> dict[str, torch.Tensor]:
         """``{'scores': softmax probabilities (N, C), 'labels': best class (N,)}``."""
         scores = self(feats).softmax(dim=1)
         return {"scores": scores, "labels": scores.argmax(dim=1)}
+
+    def simple_test(
+        self, feats: torch.Tensor | Sequence[torch.Tensor], softmax: bool = True, post_process: bool = True
+    ) -> torch.Tensor | list[torch.Tensor]:
+        """Scores of ``feats`` as mmcls 0.x's ``simple_test``: softmax probabilities unless ``softmax=False``.
+
+        With ``post_process`` (the default) the result is a list with one
+        detached CPU tensor of scores per sample, where mmcls gives numpy arrays
+        (``numpy.asarray`` turns each into one); without it, the ``(N, C)`` tensor.
+
+        >>> head = ClsHead()
+        >>> [row.tolist() for row in head.simple_test(torch.zeros(2, 2))]
+        [[0.5, 0.5], [0.5, 0.5]]
+        """
+        scores = self(feats)
+        if softmax:
+            scores = self.activate(scores)
+        return self.post_process(scores) if post_process else scores
+
+    def activate(self, cls_score: torch.Tensor) -> torch.Tensor:
+        """Scores to probabilities: a softmax over classes (a sigmoid in multi-label heads)."""
+        return cls_score.softmax(dim=1)
+
+    @staticmethod
+    def post_process(scores: torch.Tensor) -> list[torch.Tensor]:
+        """One detached CPU tensor per sample, as mmcls 0.x's ``post_process`` (which gives numpy arrays)."""
+        return list(scores.detach().cpu().unbind(0))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 import torch
@@ -14,6 +15,8 @@ from cnn_layers import build_activation_layer, build_norm_layer
 from ..registry import HEADS
 from .class_count import check_class_count, check_topk_fits
 from .cls_head import ClsHead
+
+DEFAULT_ACT: Mapping[str, Any] = MappingProxyType({"type": "ReLU"})
 
 
 class LinearBlock(nn.Module):
@@ -55,7 +58,7 @@ class StackedLinearClsHead(ClsHead):
         mid_channels: widths of the hidden layers, at least one.
         dropout_rate: dropout after every hidden layer.
         norm_cfg: normalisation of the hidden layers, e.g. ``dict(type='BN1d')``.
-        act_cfg: activation of the hidden layers.
+        act_cfg: activation of the hidden layers, ReLU by default; ``None`` for none (as mmpretrain).
         loss: config of the loss.
         topk: the k of the reported top-k accuracies.
         **kwargs: ``cal_acc`` and ``init_cfg`` of :class:`ClsHead`.
@@ -65,6 +68,8 @@ class StackedLinearClsHead(ClsHead):
     torch.Size([2, 3])
     >>> [name for name, _ in head.named_children()]
     ['compute_loss', 'layers']
+    >>> head.pre_logits(torch.ones(2, 8)).shape  # the last hidden layer
+    torch.Size([2, 4])
     """
 
     def __init__(
@@ -74,7 +79,7 @@ class StackedLinearClsHead(ClsHead):
         mid_channels: Sequence[int],
         dropout_rate: float = 0.0,
         norm_cfg: Mapping[str, Any] | None = None,
-        act_cfg: Mapping[str, Any] | None = None,
+        act_cfg: Mapping[str, Any] | None = DEFAULT_ACT,
         loss: Mapping[str, Any] | None = None,
         topk: int | Sequence[int] = (1,),
         **kwargs: Any,
@@ -88,15 +93,18 @@ class StackedLinearClsHead(ClsHead):
         if not isinstance(dropout_rate, (int, float)) or not 0.0 <= dropout_rate < 1.0:
             raise ValueError(f"dropout_rate must be a number in [0, 1), got {dropout_rate!r}")
         widths = [self.in_channels, *(check_class_count(c, "mid_channels") for c in mid_channels)]
-        act_cfg = {"type": "ReLU"} if act_cfg is None else act_cfg
         self.mid_channels = tuple(widths[1:])
         self.layers = nn.ModuleList(
             LinearBlock(w_in, w_out, dropout_rate, norm_cfg, act_cfg) for w_in, w_out in itertools.pairwise(widths)
         )
         self.layers.append(LinearBlock(widths[-1], self.num_classes))
 
-    def forward(self, feats: torch.Tensor | Sequence[torch.Tensor]) -> torch.Tensor:
-        x = self.pre_logits(feats)
-        for layer in self.layers:
+    def pre_logits(self, feats: torch.Tensor | Sequence[torch.Tensor]) -> torch.Tensor:
+        """The last hidden layer's output: every block but the final classifier."""
+        x = super().pre_logits(feats)
+        for layer in self.layers[:-1]:
             x = layer(x)
         return x
+
+    def forward(self, feats: torch.Tensor | Sequence[torch.Tensor]) -> torch.Tensor:
+        return self.layers[-1](self.pre_logits(feats))

@@ -9,11 +9,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..registry import LOSSES
-from .loss_inputs import resolve_reduction, sample_weight_for, to_one_hot
+from .loss_inputs import check_class_indices, resolve_reduction, sample_weight_for, to_one_hot
 from .weighted_loss import check_reduction, weight_reduce_loss
 
 
-def _class_vector(values: Sequence[float] | None, argument: str) -> list[float] | None:
+def _class_vector(values: Sequence[float] | None, argument: str) -> torch.Tensor | None:
     if values is None:
         return None
     if isinstance(values, torch.Tensor):
@@ -21,7 +21,7 @@ def _class_vector(values: Sequence[float] | None, argument: str) -> list[float] 
     if isinstance(values, str) or not isinstance(values, Sequence) or not values:
         raise TypeError(f"{argument} must be a non-empty sequence of floats (one per class) or None, got {values!r}")
     try:
-        return [float(v) for v in values]
+        return torch.tensor([float(v) for v in values])
     except (TypeError, ValueError):
         raise TypeError(f"{argument} must hold numbers, got {values!r}") from None
 
@@ -63,10 +63,8 @@ def cross_entropy(
             f"class-index target must have shape {tuple(pred.shape[:1] + pred.shape[2:])} for pred "
             f"{tuple(pred.shape)}, got {tuple(target.shape)}"
         )
-    elif target.numel() and (target.min() < 0 or target.max() >= pred.size(1)):
-        raise ValueError(
-            f"target holds class indices outside [0, {pred.size(1)}): min {int(target.min())}, max {int(target.max())}"
-        )
+    else:
+        check_class_indices(target, pred.size(1))
     _check_class_count(class_weight, pred, "class_weight")
     loss = F.cross_entropy(pred, target, weight=class_weight, reduction="none", label_smoothing=label_smoothing)
     return weight_reduce_loss(loss, sample_weight_for(loss, weight), reduction, avg_factor)
@@ -146,8 +144,11 @@ class CrossEntropyLoss(nn.Module):
         self.use_soft = bool(use_soft)
         self.reduction = check_reduction(reduction)
         self.loss_weight = float(loss_weight)
-        self.class_weight = _class_vector(class_weight, "class_weight")
-        self.pos_weight = _class_vector(pos_weight, "pos_weight")
+        # buffers (not saved in the state dict): they follow .to(device) and are not rebuilt on every call
+        self.class_weight: torch.Tensor | None
+        self.pos_weight: torch.Tensor | None
+        self.register_buffer("class_weight", _class_vector(class_weight, "class_weight"), persistent=False)
+        self.register_buffer("pos_weight", _class_vector(pos_weight, "pos_weight"), persistent=False)
         self.label_smoothing = float(label_smoothing)
 
     def forward(
@@ -159,11 +160,11 @@ class CrossEntropyLoss(nn.Module):
         reduction_override: str | None = None,
     ) -> torch.Tensor:
         reduction = resolve_reduction(self.reduction, reduction_override)
-        class_weight = None if self.class_weight is None else cls_score.new_tensor(self.class_weight)
+        class_weight = None if self.class_weight is None else self.class_weight.to(cls_score.dtype)
         if self.use_soft and not label.is_floating_point():
             raise ValueError(f"use_soft=True expects float class probabilities as label, got dtype {label.dtype}")
         if self.use_sigmoid:
-            pos_weight = None if self.pos_weight is None else cls_score.new_tensor(self.pos_weight)
+            pos_weight = None if self.pos_weight is None else self.pos_weight.to(cls_score.dtype)
             loss = binary_cross_entropy(
                 cls_score, label, weight, reduction, avg_factor, class_weight, pos_weight, self.label_smoothing
             )

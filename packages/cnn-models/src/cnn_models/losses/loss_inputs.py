@@ -32,20 +32,38 @@ def resolve_reduction(default: str, reduction_override: str | None) -> str:
     return check_reduction(reduction_override, "reduction_override")
 
 
+def check_class_indices(target: torch.Tensor, num_classes: int) -> None:
+    """Raise ValueError if a class index of ``target`` is outside ``[0, num_classes)``, where that is free.
+
+    Reading the minimum and maximum of a CPU tensor costs nothing; on an
+    accelerator it would wait for the device (a host sync on every step) and
+    under ``torch.compile`` it would break the graph. There torch's own
+    kernels check the indices, so this check only runs on CPU tensors in eager mode.
+
+    >>> check_class_indices(torch.tensor([0, 3]), 3)
+    Traceback (most recent call last):
+    ...
+    ValueError: target holds class indices outside [0, 3): min 0, max 3
+    """
+    if target.device.type != "cpu" or torch.compiler.is_compiling() or not target.numel():
+        return
+    low, high = int(target.min()), int(target.max())
+    if low < 0 or high >= num_classes:
+        raise ValueError(f"target holds class indices outside [0, {num_classes}): min {low}, max {high}")
+
+
 def to_one_hot(target: torch.Tensor, pred: torch.Tensor) -> torch.Tensor:
-    """Class indices ``(N,)`` become one-hot ``(N, C)`` in ``pred``'s dtype; other targets pass through.
+    """Class indices ``(N,)`` or ``(N, 1)`` become one-hot ``(N, C)`` in ``pred``'s dtype; others pass through.
 
     >>> to_one_hot(torch.tensor([2, 0]), torch.zeros(2, 3))
     tensor([[0., 0., 1.],
             [1., 0., 0.]])
     """
+    if not target.is_floating_point() and pred.dim() == 2 and target.shape == (pred.size(0), 1) != pred.shape:
+        target = target.reshape(-1)  # (N, 1) class indices, as mmpretrain's losses accept
     if target.dim() == pred.dim() - 1 and not target.is_floating_point():
         num_classes = pred.size(-1)
-        if target.numel() and (target.min() < 0 or target.max() >= num_classes):
-            raise ValueError(
-                f"target holds class indices outside [0, {num_classes}): min {int(target.min())}, "
-                f"max {int(target.max())}"
-            )
+        check_class_indices(target, num_classes)
         return F.one_hot(target.long(), num_classes).to(pred.dtype)
     check_same_shape(pred, target)
     return target.to(pred.dtype)

@@ -81,7 +81,7 @@ def build_optimizer(params: Any, cfg: Mapping[str, Any]) -> torch.optim.Optimize
 def total_loss(losses: Mapping[str, torch.Tensor]) -> torch.Tensor:
     """The sum of every entry whose name contains ``loss`` (accuracies are only logged).
 
-    >>> total_loss({'loss': torch.tensor(1.0), 'loss_aux': torch.tensor(0.5), 'accuracy_top-1': torch.tensor(90.0)})
+    >>> total_loss({'loss': torch.tensor(1.0), 'loss_aux': torch.tensor(0.5), 'accuracy': {'top-1': torch.tensor(9.0)}})
     tensor(1.5000)
     """
     terms = [value for name, value in losses.items() if "loss" in name]
