@@ -232,9 +232,16 @@ def test_switch_scope_and_registry_nests_and_restores() -> None:
         assert DefaultScope.get_current_instance().scope_name == "unknown"  # type: ignore[union-attr]
 
 
-@pytest.mark.parametrize("scope", [3, "", "a.b"])
-def test_registry_scope_must_be_a_plain_name(scope: object) -> None:
-    with pytest.raises(TypeError, match="scope must be None or a non-empty string without dots"):
+@pytest.mark.parametrize(
+    ("scope", "error", "message"),
+    [
+        (3, TypeError, "scope must be None or a string, got int: 3"),
+        ("", ValueError, "got ''"),
+        ("a.b", ValueError, "without dots .* got 'a.b'"),
+    ],
+)
+def test_registry_scope_must_be_a_plain_name(scope: object, error: type[Exception], message: str) -> None:
+    with pytest.raises(error, match=message):
         Registry("x", scope=scope)  # type: ignore[arg-type]
 
 

@@ -71,8 +71,12 @@ class Registry:
             raise TypeError(f"name must be a non-empty string, got {name!r}")
         if parent is not None and not isinstance(parent, Registry):
             raise TypeError(f"parent must be a Registry or None, got {type(parent).__name__}: {parent!r}")
-        if scope is not None and (not isinstance(scope, str) or not scope or "." in scope):
-            raise TypeError(f"scope must be None or a non-empty string without dots, got {scope!r}")
+        if scope is not None and not isinstance(scope, str):
+            raise TypeError(f"scope must be None or a string, got {type(scope).__name__}: {scope!r}")
+        if scope is not None and (not scope or "." in scope):
+            raise ValueError(
+                f"scope must be a non-empty string without dots ('scope.Name' splits at the dot), got {scope!r}"
+            )
         if isinstance(locations, str):
             raise TypeError(f"locations must be a sequence of module names, got the string {locations!r}")
         self.name = name
