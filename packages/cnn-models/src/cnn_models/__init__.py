@@ -22,13 +22,15 @@ import warnings as _warnings
 from typing import Any as _Any
 
 from .accuracy import topk_accuracy
+from .augments import CutMix, Mixup, RandomBatchAugment
 from .build import build_head, build_loss, build_model, build_neck
 from .classifiers import ImageClassifier
-from .heads import ClsHead, LinearClsHead, MultiLabelClsHead, MultiLabelLinearClsHead, StackedLinearClsHead
+from .heads import ClsHead, CSRAClsHead, LinearClsHead, MultiLabelClsHead, MultiLabelLinearClsHead, StackedLinearClsHead
 from .losses import (
     CrossEntropyLoss,
     FocalLoss,
     L1Loss,
+    LabelSmoothLoss,
     MSELoss,
     binary_cross_entropy,
     cross_entropy,
@@ -39,13 +41,22 @@ from .losses import (
     weight_reduce_loss,
     weighted_loss,
 )
-from .necks import GeneralizedMeanPooling, GlobalAveragePooling
+from .necks import GeneralizedMeanPooling, GlobalAveragePooling, HRFuseScales
 from .presets import PRESETS, get_preset
-from .registry import HEADS, LOSSES, MODELS, NECKS
+from .registry import BATCH_AUGMENTS, HEADS, LOSSES, MODELS, NECKS
+
+# --- pretrained models by name (issue 14): model factory, weight cards, preprocessing ---
+# isort: split
+from .model_factory import create_model, list_models
+from .transforms import ImageTransform
+from .weights import WeightCard, get_weights
+
+__all__ = ["ImageTransform", "WeightCard", "create_model", "get_weights", "list_models"]
+# --- end of pretrained models by name ---
 
 __version__ = "0.1.0"
 
-__all__ = [
+__all__ += [
     "HEADS",
     "LOSSES",
     "MODELS",

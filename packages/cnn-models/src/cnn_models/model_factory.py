@@ -281,7 +281,7 @@ def create_model(
             _load(model, features, f"pretrained={reference!r}")
         return model
 
-    head_key = _head_prefix(architecture) + "weight"
+    head_key = "backbone.classifier.6.weight" if architecture.is_vgg else "head.fc.weight"
     checkpoint_classes = int(state_dict[head_key].shape[0]) if state_dict and head_key in state_dict else None
     classes = num_classes or checkpoint_classes or 1000
     backbone.setdefault("out_indices", architecture.classifier_out_indices)

@@ -22,11 +22,7 @@ def measure(card: WeightCard) -> tuple[int, float]:
     A classifier card counts the whole classifier; a backbone-only card counts the backbone.
     """
     from ..model_factory import ARCHITECTURES, create_model
-
-    try:
-        from ..tools.summary import summarize
-    except ImportError:  # before the tools/ move
-        from ..summary import summarize  # type: ignore[no-redef]
+    from ..tools.summary import summarize
 
     out_indices = None if card.is_classifier else ARCHITECTURES[card.architecture].backbone.get("out_indices")
     with torch.device("meta"):

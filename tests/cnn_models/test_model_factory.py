@@ -1,0 +1,139 @@
+"""create_model and list_models: names, strict loading of both checkpoint layouts, new heads, features."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+import torch
+
+from cnn_models import ImageClassifier
+from cnn_models.model_factory import ARCHITECTURES, create_model, list_models, split_model_name
+from cnn_models.weights import all_weights
+
+ARCH_NAMES = list_models()
+
+
+@pytest.fixture(scope="module")
+def torchvision_resnet18(tmp_path_factory) -> tuple[str, dict[str, torch.Tensor]]:
+    """A file in torchvision's resnet18 layout (``conv1.*`` ... ``fc.*``) with random values."""
+    torch.manual_seed(0)
+    with torch.device("meta"):
+        keys = create_model("resnet18", out_indices=(3,)).state_dict()
+    state = {k: torch.randn(v.shape) if v.is_floating_point() else torch.tensor(3) for k, v in keys.items()}
+    state["fc.weight"], state["fc.bias"] = torch.randn(1000, 512), torch.randn(1000)
+    path = tmp_path_factory.mktemp("weights") / "resnet18-tv.pth"
+    torch.save(state, path)
+    return str(path), state
+
+
+def test_list_models_gives_architectures_and_tags():
+    assert {"resnet50", "resnet50_v1d", "resnet50_caffe", "regnetx_3.2gf", "hrnet_w32", "vgg16"} <= set(ARCH_NAMES)
+    assert list_models("resnet50", pretrained=True) == []
+    tags = ["resnet50.tv_in1k", "resnet50.tv2_in1k", "resnet50.mmcls_in1k"]
+    assert list_models("resnet50.*", pretrained=True) == tags
+    assert "resnet50_v1d.mmcls_in1k" in list_models(pretrained=True)
+    assert len(list_models(pretrained=True)) == len(all_weights())
+
+
+@pytest.mark.parametrize("name", ARCH_NAMES)
+def test_every_architecture_builds_as_classifier_and_as_features(name):
+    with torch.device("meta"):
+        model = create_model(name)
+        assert model.eval()(torch.zeros(1, 3, 32, 32)).shape == (1, 1000)
+        features = create_model(name, out_indices=ARCHITECTURES[name].classifier_out_indices)
+    assert isinstance(model, ImageClassifier)
+    assert features.out_channels == (ARCHITECTURES[name].head_channels,)
+
+
+def test_every_tag_builds_with_the_parameters_on_its_card():
+    for name, card in all_weights().items():
+        with torch.device("meta"):
+            out_indices = None if card.is_classifier else (0, 1, 2, 3)
+            model = create_model(name, out_indices=out_indices)
+        assert sum(p.numel() for p in model.parameters()) == card.params, name
+
+
+def test_torchvision_layout_loads_strictly(torchvision_resnet18):
+    path, state = torchvision_resnet18
+    model = create_model("resnet18", pretrained=path)
+    loaded = model.state_dict()
+    assert set(loaded) == {("head." + k if k.startswith("fc.") else "backbone." + k) for k in state}
+    assert torch.equal(loaded["backbone.layer4.1.conv2.weight"], state["layer4.1.conv2.weight"])
+    assert torch.equal(loaded["head.fc.weight"], state["fc.weight"])
+
+
+def test_mmcls_layout_loads_strictly(torchvision_resnet18, tmp_path):
+    _, state = torchvision_resnet18
+    mmcls = {("head." + k if k.startswith("fc.") else "backbone." + k): v for k, v in state.items()}
+    torch.save({"state_dict": mmcls, "meta": {}}, tmp_path / "mmcls.pth")
+    model = create_model("resnet18", pretrained=str(tmp_path / "mmcls.pth"))
+    assert all(torch.equal(model.state_dict()[k], v) for k, v in mmcls.items())
+
+
+def test_other_num_classes_keeps_the_backbone_and_notes_the_new_head(torchvision_resnet18, caplog):
+    path, state = torchvision_resnet18
+    with caplog.at_level(logging.INFO, logger="cnn_models"):
+        model = create_model("resnet18", pretrained=path, num_classes=7)
+    assert model.head.fc.weight.shape == (7, 512)
+    assert torch.equal(model.backbone.conv1.weight, state["conv1.weight"])
+    assert torch.equal(model.backbone.layer3[0].downsample[1].running_var, state["layer3.0.downsample.1.running_var"])
+    notes = [r.getMessage() for r in caplog.records]
+    assert len(notes) == 1 and "new 7-class head (the checkpoint's has 1000 classes)" in notes[0]
+    assert model.eval()(torch.rand(1, 3, 32, 32)).shape == (1, 7)
+
+
+def test_out_indices_gives_the_pretrained_backbone(torchvision_resnet18):
+    path, state = torchvision_resnet18
+    features = create_model("resnet18", pretrained=path, out_indices=(1, 3)).eval()
+    assert torch.equal(features.layer1[0].bn1.weight, state["layer1.0.bn1.weight"])
+    assert [f.shape[1] for f in features(torch.rand(1, 3, 32, 32))] == [128, 512]
+
+
+def test_backbone_only_weights_in_a_classifier_warn(torchvision_resnet18, tmp_path, caplog):
+    _, state = torchvision_resnet18
+    torch.save({k: v for k, v in state.items() if not k.startswith("fc.")}, tmp_path / "backbone.pth")
+    with caplog.at_level(logging.WARNING, logger="cnn_models"):
+        model = create_model("resnet18", pretrained=str(tmp_path / "backbone.pth"))
+    assert torch.equal(model.backbone.conv1.weight, state["conv1.weight"])
+    assert "holds backbone weights only; the 1000-class head is newly initialised" in caplog.text
+
+
+def test_missing_or_unexpected_keys_are_named(torchvision_resnet18, tmp_path):
+    _, state = torchvision_resnet18
+    torch.save({k: v for k, v in state.items() if k != "layer4.1.conv2.weight"}, tmp_path / "missing.pth")
+    with pytest.raises(ValueError, match=r"1 missing keys \(backbone.layer4.1.conv2.weight\)"):
+        create_model("resnet18", pretrained=str(tmp_path / "missing.pth"))
+    torch.save({**state, "extra.weight": torch.zeros(1)}, tmp_path / "extra.pth")
+    with pytest.raises(ValueError, match=r"1 unexpected keys \(backbone.extra.weight\)"):
+        create_model("resnet18", pretrained=str(tmp_path / "extra.pth"), num_classes=5)
+    with pytest.raises(ValueError, match="missing keys"):
+        create_model("resnet34", pretrained=str(tmp_path / "extra.pth"))
+
+
+def test_overrides_reach_the_backbone():
+    model = create_model("resnet18", frozen_stages=1, norm_eval=True)
+    assert not model.backbone.conv1.weight.requires_grad and not model.backbone.layer1[0].conv1.weight.requires_grad
+    assert model.backbone.layer2[0].conv1.weight.requires_grad
+
+
+def test_names_with_dots_in_the_architecture():
+    assert split_model_name("regnetx_3.2gf") == ("regnetx_3.2gf", None)
+    assert split_model_name("regnetx_3.2gf.pycls") == ("regnetx_3.2gf", "pycls")
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (dict(name="resnet51"), ValueError, r"name='resnet51': not a known model .* Closest: resnet50"),
+        (dict(name="resnet50.tv3_in1k"), ValueError, r"resnet50 has no weight tag 'tv3_in1k'; its tags: tv_in1k"),
+        (dict(name="resnet18", pretrained="resnet50"), ValueError, r"create_model\('resnet18', pretrained=True\)"),
+        (dict(name="res2net50_v1d_26w_4s", pretrained=True), ValueError, "has no published weights"),
+        (dict(name="resnet18", pretrained=3), TypeError, "pretrained must be True/False, a weight tag"),
+        (dict(name="resnet18", num_classes=0), ValueError, "num_classes must be a positive int or None, got 0"),
+        (dict(name="resnet50.tv_in1k", pretrained="mmcls_in1k"), ValueError, "names the tag 'tv_in1k'"),
+    ],
+)
+def test_bad_arguments_are_named(call, error, message):
+    with pytest.raises(error, match=message):
+        create_model(**call)
