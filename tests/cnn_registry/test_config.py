@@ -289,3 +289,14 @@ def test_non_utf8_config_names_the_file(tmp_path: Path) -> None:
     (tmp_path / "latin.json").write_bytes('{"a": "caf\xe9"}'.encode("latin-1"))
     with pytest.raises(ConfigError, match=r"latin\.json: not UTF-8 text"):
         load_config(tmp_path / "latin.json")
+
+
+def test_yaml_reads_mmengine_tuples_but_no_other_python_tag(tmp_path: Path) -> None:
+    pytest.importorskip("yaml")
+    write(tmp_path / "tuples.yaml", "out_indices: !!python/tuple\n- 0\n- 3\n")
+    assert load_config(tmp_path / "tuples.yaml") == {"out_indices": (0, 3)}
+    marker = tmp_path / "ran"
+    write(tmp_path / "evil.yaml", f"x: !!python/object/apply:os.mkdir ['{marker}']\n")
+    with pytest.raises(ConfigError, match="could not determine a constructor"):
+        load_config(tmp_path / "evil.yaml")
+    assert not marker.exists()

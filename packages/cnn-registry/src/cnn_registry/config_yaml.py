@@ -1,6 +1,7 @@
 """YAML configs, read safely and at bounded cost.
 
-``yaml.safe_load`` builds no objects but plain data, yet two things still
+``yaml.safe_load`` builds no objects but plain data (we add only
+``!!python/tuple``, which mmengine's dumps contain), yet two things still
 hurt: an alias that refers to its own anchor makes a structure that contains
 itself (merging it recurses forever), and nested aliases (an "alias bomb")
 expand to exponentially many values. Both are refused with `ConfigError`
@@ -21,7 +22,7 @@ def load_yaml(path: str, source: str, max_nodes: int) -> Any:
         import yaml
     except ModuleNotFoundError:
         raise ImportError(f"reading {path} needs PyYAML: pip install 'cnn-registry[yaml]'") from None
-    loader = yaml.SafeLoader(source)
+    loader = _loader_class(yaml)(source)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -30,6 +31,25 @@ def load_yaml(path: str, source: str, max_nodes: int) -> Any:
         return loader.construct_document(node)
     finally:
         loader.dispose()
+
+
+_LOADER: Any = None
+
+
+def _loader_class(yaml: Any) -> Any:
+    """PyYAML's safe loader that also reads ``!!python/tuple`` (which mmengine writes) as a tuple."""
+    global _LOADER
+    if _LOADER is None:
+
+        class TupleSafeLoader(yaml.SafeLoader):
+            pass
+
+        def construct_tuple(loader: Any, node: Any) -> tuple[Any, ...]:
+            return tuple(loader.construct_sequence(node))
+
+        TupleSafeLoader.add_constructor("tag:yaml.org,2002:python/tuple", construct_tuple)
+        _LOADER = TupleSafeLoader
+    return _LOADER
 
 
 def _check(path: str, root: Any, max_nodes: int) -> None:
