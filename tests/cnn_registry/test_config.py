@@ -300,3 +300,21 @@ def test_yaml_reads_mmengine_tuples_but_no_other_python_tag(tmp_path: Path) -> N
     with pytest.raises(ConfigError, match="could not determine a constructor"):
         load_config(tmp_path / "evil.yaml")
     assert not marker.exists()
+
+
+@pytest.mark.parametrize("suffix", [".py", ".json"])
+def test_file_variables_are_replaced_as_in_mmengine(tmp_path: Path, suffix: str) -> None:
+    body = {
+        "work_dir": "./work_dirs/{{ fileBasenameNoExtension }}",
+        "folder": "{{fileDirname}}",
+        "name": "{{fileBasename}}",
+        "ext": "{{fileExtname}}",
+    }
+    text = json.dumps(body) if suffix == ".json" else "".join(f"{k} = {v!r}\n" for k, v in body.items())
+    path = write(tmp_path / f"r50_8xb32{suffix}", text)
+    assert load_config(path) == {
+        "work_dir": "./work_dirs/r50_8xb32",
+        "folder": str(tmp_path),
+        "name": f"r50_8xb32{suffix}",
+        "ext": suffix,
+    }

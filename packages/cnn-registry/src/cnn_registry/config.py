@@ -8,7 +8,9 @@ file's own keys are merged over them. A dict holding ``_delete_=True``
 replaces the inherited dict instead of merging into it.
 
 A value written ``{{_base_.model.depth}}`` (any format) is replaced by that
-value of the merged bases; a ``.py`` config may also use ``_base_`` as a
+value of the merged bases, and ``{{fileDirname}}``, ``{{fileBasename}}``,
+``{{fileBasenameNoExtension}}`` and ``{{fileExtname}}`` by the parts of the
+file's path, as in mmengine; a ``.py`` config may also use ``_base_`` as a
 variable (``depth = _base_.model.depth * 2``). A ``.py`` config runs as
 Python: load only the ones you trust.
 
@@ -147,7 +149,7 @@ def _load(path: str, chain: tuple[str, ...]) -> dict[str, Any]:
     from .config_refs import BaseReferences
 
     refs = BaseReferences(path)
-    source = refs.substitute(_read_text(path), python=suffix == ".py")
+    source = refs.substitute(_file_variables(path, _read_text(path)), python=suffix == ".py")
     if suffix == ".py":
         bases, code = _python_config(path, source)
         merged = _load_bases(path, bases, chain)
@@ -158,6 +160,24 @@ def _load(path: str, chain: tuple[str, ...]) -> dict[str, Any]:
         merged = _load_bases(path, bases, chain)
     content = refs.resolve(content, merged, bool(bases))
     return _merge(merged, content)
+
+
+def _file_variables(path: str, text: str) -> str:
+    """``text`` with mmengine's ``{{fileDirname}}``, ``{{fileBasename}}``,
+    ``{{fileBasenameNoExtension}}`` and ``{{fileExtname}}`` replaced by ``path``'s parts."""
+    if "{{" not in text:
+        return text
+    import re
+
+    base = os.path.basename(path)
+    values = {
+        "fileDirname": os.path.dirname(path).replace("\\", "/"),
+        "fileBasename": base,
+        "fileBasenameNoExtension": os.path.splitext(base)[0],
+        "fileExtname": os.path.splitext(base)[1],
+    }
+    pattern = r"\{\{\s*(" + "|".join(values) + r")\s*\}\}"
+    return re.sub(pattern, lambda m: values[m.group(1)], text)
 
 
 def _bases_of(path: str, bases: Any) -> list[str]:
