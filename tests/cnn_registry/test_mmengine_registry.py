@@ -248,3 +248,19 @@ def test_registry_scope_must_be_a_plain_name(scope: object, error: type[Exceptio
 def test_build_from_cfg_checks_the_registry() -> None:
     with pytest.raises(TypeError, match="registry must be a cnn_registry.Registry, got str: 'BACKBONES'"):
         build_from_cfg(dict(type="ResNet"), "BACKBONES")  # type: ignore[arg-type]
+
+
+def test_constructor_arguments_in_mmengine_order() -> None:
+    def build_twice(cfg, registry, default_args=None):  # type: ignore[no-untyped-def]
+        return [build_from_cfg(cfg, registry, default_args) for _ in range(2)]
+
+    parent = Registry("models", build_twice, None, "order_parent")
+    child = Registry("models", None, parent, "order_child", ["nowhere_module_xyz"])
+    assert (child.parent, child.scope, child.locations, child.build_func) == (
+        parent,
+        "order_child",
+        ("nowhere_module_xyz",),
+        build_twice,
+    )
+    child.register_module(module=Plain)
+    assert len(child.build(dict(type="Plain"))) == 2

@@ -36,13 +36,16 @@ def _origin(obj: Any) -> str:
 class Registry:
     """A table mapping names to classes or functions, built from configs.
 
+    The arguments are in mmengine's order, so ``Registry('models', build_model_from_cfg)``
+    works as there; keywords read better.
+
     Args:
         name: what the registry holds, e.g. ``'conv_layers'``.
+        build_func: replaces `build_from_cfg` (same signature);
+            children inherit their parent's.
         parent: a registry to fall back on; lookups go child first, then parents.
         scope: the registry's namespace; ``'scope.Name'`` addresses it from
             anywhere in the tree. Defaults to the calling module's package.
-        build_func: replaces `build_from_cfg` (same signature);
-            children inherit their parent's.
         locations: modules imported on the first lookup that misses.
 
     >>> MODELS = Registry('models', scope='demo')
@@ -61,10 +64,9 @@ class Registry:
     def __init__(
         self,
         name: str,
-        *,
+        build_func: BuildFunc | None = None,
         parent: Registry | None = None,
         scope: str | None = None,
-        build_func: BuildFunc | None = None,
         locations: Sequence[str] = (),
     ) -> None:
         if not isinstance(name, str) or not name:
