@@ -45,6 +45,15 @@ def test_names_and_postfix(cfg: dict, name: str, cls: type) -> None:
     assert cfg["type"] in PLUGIN_LAYERS
 
 
+def test_conv_module_builds_as_a_plugin_as_in_mmcv() -> None:
+    cfg = dict(type="ConvModule", out_channels=4, kernel_size=3, padding=1, norm_cfg=dict(type="BN"))
+    name, layer = build_plugin_layer(cfg, postfix=1, in_channels=8)
+    assert name == "conv_block1" and type(layer) is cnn_bundles.ConvModule
+    assert list(layer.state_dict())[:2] == ["conv.weight", "bn.weight"]
+    assert layer(torch.randn(1, 8, 5, 5)).shape == (1, 4, 5, 5)
+    assert cfg == dict(type="ConvModule", out_channels=4, kernel_size=3, padding=1, norm_cfg=dict(type="BN"))
+
+
 @pytest.mark.parametrize(
     "block",
     [

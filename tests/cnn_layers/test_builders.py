@@ -20,6 +20,7 @@ from cnn_layers import (
     build_upsample_layer,
     infer_norm_abbr,
     infer_plugin_abbr,
+    is_norm,
 )
 from cnn_registry import MissingTypeError, UnknownTypeError
 
@@ -363,3 +364,31 @@ def test_a_type_of_another_builder_says_which_builder_to_use(builder, cfg, hint)
 def test_type_that_is_neither_name_nor_class():
     with pytest.raises(TypeError, match=r"cfg\['type'\] must be a registered name or a class, got int: 3"):
         build_norm_layer(dict(type=3), 4)
+
+
+@pytest.mark.parametrize(
+    ("layer", "expected"),
+    [
+        (nn.BatchNorm2d(4), True),
+        (nn.SyncBatchNorm(4), True),
+        (nn.InstanceNorm2d(4), True),
+        (nn.GroupNorm(2, 4), True),
+        (nn.LayerNorm(4), True),
+        (nn.Conv2d(4, 4, 1), False),
+        (nn.Linear(4, 4), False),
+        ("BN", False),
+    ],
+)
+def test_is_norm(layer, expected):
+    assert is_norm(layer) is expected
+
+
+def test_is_norm_exclude():
+    assert is_norm(build_norm_layer(dict(type="SyncBN"), 4)[1])
+    assert not is_norm(nn.GroupNorm(2, 4), exclude=nn.GroupNorm)
+    assert not is_norm(nn.LayerNorm(4), exclude=(nn.GroupNorm, nn.LayerNorm))
+    assert is_norm(nn.BatchNorm1d(4), exclude=(nn.GroupNorm, nn.LayerNorm))
+    assert not is_norm(nn.BatchNorm3d(4), exclude=nn.modules.batchnorm._BatchNorm)
+    for bad in ("GroupNorm", [nn.GroupNorm], (nn.GroupNorm, "LN")):
+        with pytest.raises(TypeError, match="is_norm: exclude must be None, a class or a tuple of classes"):
+            is_norm(nn.GroupNorm(2, 4), exclude=bad)

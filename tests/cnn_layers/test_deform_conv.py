@@ -105,6 +105,30 @@ def test_gradients_reach_weight_and_offsets():
 
 
 @pytest.mark.peer
+@pytest.mark.parametrize("name", ["DCN", "DCNv2"])
+def test_mmcv1_spelling_deformable_groups(name):
+    cfg = dict(type=name, deformable_groups=2)
+    layer = build_conv_layer(cfg, 4, 4, 3, padding=1)
+    assert layer.deform_groups == 2 and cfg == dict(type=name, deformable_groups=2)
+    assert layer.conv_offset.out_channels == 2 * layer.offset_factor * 9
+    assert build_conv_layer(dict(type=name, deform_groups=2, deformable_groups=2), 4, 4, 3).deform_groups == 2
+    with pytest.raises(TypeError, match="deform_groups=2 and deformable_groups=4; .*give one"):
+        build_conv_layer(dict(type=name, deform_groups=2, deformable_groups=4), 4, 4, 3)
+
+
+@pytest.mark.peer
+def test_old_conv_offset_mask_checkpoint_loads_inside_a_model_through_torch_load_state_dict():
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Conv2d(2, 4, 1), ModulatedDeformConv2d(4, 4, 3, padding=1))
+    old = {key.replace("conv_offset", "conv_offset_mask"): torch.randn_like(v) for key, v in model.state_dict().items()}
+    assert "1.conv_offset_mask.weight" in old
+    result = model.load_state_dict(dict(old), strict=True)
+    assert (result.missing_keys, result.unexpected_keys) == ([], [])
+    torch.testing.assert_close(model[1].conv_offset.weight, old["1.conv_offset_mask.weight"], rtol=0, atol=0)
+    torch.testing.assert_close(model[1].conv_offset.bias, old["1.conv_offset_mask.bias"], rtol=0, atol=0)
+
+
+@pytest.mark.peer
 def test_state_dict_keys_match_openmmlab_and_load_old_names():
     dcn = build_conv_layer(dict(type="DCN"), 4, 4, 3, padding=1)
     assert list(dcn.state_dict()) == ["weight", "conv_offset.weight", "conv_offset.bias"]

@@ -19,6 +19,7 @@ from cnn_layers import (
     build_padding_layer,
     check_positive_int,
 )
+from cnn_layers.registry import PLUGIN_LAYERS
 
 from .bn_folding import conv_bn_eval_forward, supports_folding
 
@@ -26,6 +27,7 @@ ORDER_LAYERS = frozenset({"conv", "norm", "act"})
 CONV_PADDING_MODES = ("zeros", "circular")
 
 
+@PLUGIN_LAYERS.register_module()
 class ConvModule(BaseModule):
     """A convolution followed (or preceded) by a normalisation and an activation.
 

@@ -5,12 +5,13 @@ distribution, so ``cnn_layers.build_plugin_layer(dict(type='ContextBlock', ...))
 finds these types without anyone importing cnn_bundles.
 
 >>> from cnn_layers.registry import PLUGIN_LAYERS
->>> sorted(n for n in ('ContextBlock', 'GeneralizedAttention', 'NonLocal2d') if n in PLUGIN_LAYERS)
-['ContextBlock', 'GeneralizedAttention', 'NonLocal2d']
+>>> sorted(n for n in ('ContextBlock', 'ConvModule', 'GeneralizedAttention', 'NonLocal2d') if n in PLUGIN_LAYERS)
+['ContextBlock', 'ConvModule', 'GeneralizedAttention', 'NonLocal2d']
 """
 
 from .context_block import ContextBlock
+from .conv_module import ConvModule
 from .generalized_attention import GeneralizedAttention
 from .non_local import NonLocal1d, NonLocal2d, NonLocal3d, NonLocalNd
 
-__all__ = ["ContextBlock", "GeneralizedAttention", "NonLocal1d", "NonLocal2d", "NonLocal3d", "NonLocalNd"]
+__all__ = ["ContextBlock", "ConvModule", "GeneralizedAttention", "NonLocal1d", "NonLocal2d", "NonLocal3d", "NonLocalNd"]

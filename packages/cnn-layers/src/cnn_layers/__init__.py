@@ -16,9 +16,10 @@ from .conv_ws import ConvWS2d, standardize_weight
 from .deform_conv import DeformConv2d, ModulatedDeformConv2d
 from .drop_path import DropPath, drop_path
 from .dropout import Dropout, build_dropout
+from .empty_batch import Conv2d, Conv3d, ConvTranspose2d, ConvTranspose3d, Linear, MaxPool2d, MaxPool3d
 from .hsigmoid import HSigmoid
 from .layer_scale import LayerScale
-from .norm import build_norm_layer, infer_norm_abbr
+from .norm import build_norm_layer, infer_norm_abbr, is_norm
 from .padding import build_padding_layer
 from .pixel_shuffle import PixelShufflePack
 from .plugin import build_plugin_layer, infer_plugin_abbr
@@ -48,14 +49,21 @@ __all__ = [
     "UPSAMPLE_LAYERS",
     "BatchNormNd",
     "Clamp",
+    "Conv2d",
     "Conv2dAdaptivePadding",
+    "Conv3d",
     "ConvAWS2d",
+    "ConvTranspose2d",
+    "ConvTranspose3d",
     "ConvWS2d",
     "DeformConv2d",
     "DropPath",
     "Dropout",
     "HSigmoid",
     "LayerScale",
+    "Linear",
+    "MaxPool2d",
+    "MaxPool3d",
     "ModulatedDeformConv2d",
     "PixelShufflePack",
     "Scale",
@@ -74,6 +82,7 @@ __all__ = [
     "drop_path",
     "infer_norm_abbr",
     "infer_plugin_abbr",
+    "is_norm",
     "revert_sync_batchnorm",
     "same_padding",
     "standardize_weight",

@@ -36,6 +36,18 @@ def torchvision_deform_conv2d() -> Callable[..., torch.Tensor]:
     return deform_conv2d
 
 
+def _deform_groups(owner: str, deform_groups: int, deformable_groups: int | None) -> int:
+    """``deform_groups``, or mmcv 1.x's ``deformable_groups`` when only that one was set."""
+    if deformable_groups is None:
+        return deform_groups
+    if deform_groups not in (1, deformable_groups):
+        raise TypeError(
+            f"{owner}: got deform_groups={deform_groups!r} and deformable_groups={deformable_groups!r}; "
+            "they are two names of one argument (deformable_groups is mmcv 1.x's): give one"
+        )
+    return deformable_groups
+
+
 class DeformConv2d(nn.Conv2d):
     """Deformable 2-D convolution whose sampling offsets come from ``conv_offset``.
 
@@ -54,6 +66,8 @@ class DeformConv2d(nn.Conv2d):
         deform_groups: groups of channels that share offsets; divides ``in_channels``.
         bias: add a learnt bias (OpenMMLab's DCN has none, the default).
         padding_mode: only ``'zeros'``, what the deformable kernel implements.
+        deformable_groups: mmcv 1.x's name of ``deform_groups``, accepted so its configs
+            (``dict(type='DCN', deformable_groups=1)``) build unchanged.
 
     >>> CONV_LAYERS.get('DCN') is DeformConv2d
     True
@@ -75,7 +89,9 @@ class DeformConv2d(nn.Conv2d):
         deform_groups: int = 1,
         bias: bool = False,
         padding_mode: str = "zeros",
+        deformable_groups: int | None = None,
     ):
+        deform_groups = _deform_groups(type(self).__name__, deform_groups, deformable_groups)
         self._deform_conv2d = torchvision_deform_conv2d()
         if padding_mode != "zeros":
             raise ValueError(f"{type(self).__name__}: padding_mode must be 'zeros', got {padding_mode!r}")
@@ -145,9 +161,19 @@ class ModulatedDeformConv2d(DeformConv2d):
         deform_groups: int = 1,
         bias: bool = True,
         padding_mode: str = "zeros",
+        deformable_groups: int | None = None,
     ):
         super().__init__(
-            in_channels, out_channels, kernel_size, stride, padding, dilation, groups, deform_groups, bias, padding_mode
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            _deform_groups(type(self).__name__, deform_groups, deformable_groups),
+            bias,
+            padding_mode,
         )
 
     def offset_and_mask(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:

@@ -59,6 +59,35 @@ def infer_norm_abbr(norm_cls: type) -> str:
     return "norm_layer"
 
 
+#: The classes whose instances `is_norm` calls normalisation layers (SyncBN is a ``_BatchNorm``).
+NORM_BASES: tuple[type, ...] = (_BatchNorm, _InstanceNorm, nn.GroupNorm, nn.LayerNorm)
+
+
+def is_norm(layer: object, exclude: type | tuple[type, ...] | None = None) -> bool:
+    """Whether ``layer`` is a batch, instance, group or layer normalisation, and not of an ``exclude`` type.
+
+    Args:
+        layer: any object; only modules of a normalisation class count.
+        exclude: a class or a tuple of classes that do not count, e.g. ``nn.GroupNorm``.
+
+    >>> is_norm(nn.BatchNorm2d(4)), is_norm(nn.GroupNorm(2, 4)), is_norm(nn.Conv2d(4, 4, 1))
+    (True, True, False)
+    >>> is_norm(nn.GroupNorm(2, 4), exclude=(nn.GroupNorm, nn.LayerNorm))
+    False
+    """
+    if exclude is None:
+        exclude = ()
+    elif inspect.isclass(exclude):
+        exclude = (exclude,)
+    if not (isinstance(exclude, tuple) and all(inspect.isclass(cls) for cls in exclude)):
+        raise TypeError(
+            f"is_norm: exclude must be None, a class or a tuple of classes, got {type(exclude).__name__}: {exclude!r}"
+        )
+    if exclude and isinstance(layer, exclude):
+        return False
+    return isinstance(layer, NORM_BASES)
+
+
 def build_norm_layer(
     cfg: Mapping[str, Any], num_features: int | None = None, postfix: int | str = "", **kwargs: Any
 ) -> tuple[str, nn.Module]:

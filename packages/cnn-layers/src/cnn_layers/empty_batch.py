@@ -1,0 +1,32 @@
+"""mmcv's empty-batch wrappers (``mmcv.cnn.bricks.wrappers``): torch's own layers under mmcv's names.
+
+mmcv wrapped ``Conv2d``, ``Conv3d``, ``ConvTranspose2d``, ``ConvTranspose3d``,
+``MaxPool2d``, ``MaxPool3d`` and ``Linear`` so that a batch of zero samples
+(``x.numel() == 0``, as a mask head sees when no box is positive) gives an empty
+output of the right shape, with gradients still reaching the parameters.
+PyTorch has done both itself since 1.4, which is why mmcv's wrappers now only
+call the parent's ``forward``. Here the names are torch's classes: code written
+against mmcv imports them from ``cnn_layers`` unchanged, state dicts are the
+same, and ``torch.fx`` treats them as the leaf modules it already knows.
+
+>>> import torch
+>>> conv = Conv2d(3, 8, 3, stride=2)
+>>> conv(torch.zeros(0, 3, 9, 9)).shape
+torch.Size([0, 8, 4, 4])
+>>> Linear(4, 2)(torch.zeros(0, 4)).shape
+torch.Size([0, 2])
+"""
+
+from __future__ import annotations
+
+from torch import nn
+
+Conv2d = nn.Conv2d
+Conv3d = nn.Conv3d
+ConvTranspose2d = nn.ConvTranspose2d
+ConvTranspose3d = nn.ConvTranspose3d
+MaxPool2d = nn.MaxPool2d
+MaxPool3d = nn.MaxPool3d
+Linear = nn.Linear
+
+__all__ = ["Conv2d", "Conv3d", "ConvTranspose2d", "ConvTranspose3d", "Linear", "MaxPool2d", "MaxPool3d"]
