@@ -75,7 +75,7 @@ def test_bad_arguments(tiny_model_cfg):
         model.extract_feat([x])
     with pytest.raises(TypeError, match="backbone must be a config dict such as dict"):
         ImageClassifier(backbone="ResNet")
-    with pytest.raises(TypeError, match="neck must be a config dict or None"):
+    with pytest.raises(TypeError, match="neck must be a config dict or a list of them or None"):
         ImageClassifier(backbone=tiny_model_cfg["backbone"], neck="GAP")
 
 

@@ -2,5 +2,6 @@
 
 from .gap import GlobalAveragePooling
 from .gem import GeneralizedMeanPooling
+from .hr_fuse import HRFuseScales
 
-__all__ = ["GeneralizedMeanPooling", "GlobalAveragePooling"]
+__all__ = ["GeneralizedMeanPooling", "GlobalAveragePooling", "HRFuseScales"]

@@ -16,20 +16,24 @@ class GeneralizedMeanPooling(nn.Module):
         p: the exponent, a learnable parameter initialised to this value, ``>= 1``.
         eps: inputs are clamped to at least ``eps`` so the power is defined.
         clamp: clamp ``p`` to at least 1 in the forward pass.
+        p_trainable: learn ``p`` (mmpretrain's default); ``False`` keeps it fixed. Either
+            way it stays the parameter ``p`` of the state dict.
 
     >>> neck = GeneralizedMeanPooling(p=2.0)
     >>> x = torch.tensor([3.0, 4.0, 0.0, 0.0]).reshape(1, 1, 2, 2)
     >>> round(neck(x).item(), 4)  # sqrt((9 + 16) / 4)
     2.5
+    >>> GeneralizedMeanPooling(p_trainable=False).p.requires_grad
+    False
     """
 
-    def __init__(self, p: float = 3.0, eps: float = 1e-6, clamp: bool = True) -> None:
+    def __init__(self, p: float = 3.0, eps: float = 1e-6, clamp: bool = True, p_trainable: bool = True) -> None:
         super().__init__()
         if not isinstance(p, (int, float)) or p < 1:
             raise ValueError(f"p must be a number >= 1, got {p!r}")
         if not isinstance(eps, (int, float)) or eps <= 0:
             raise ValueError(f"eps must be a positive number, got {eps!r}")
-        self.p = nn.Parameter(torch.ones(1) * p)
+        self.p = nn.Parameter(torch.ones(1) * p, requires_grad=bool(p_trainable))
         self.eps = float(eps)
         self.clamp = bool(clamp)
 
