@@ -267,11 +267,11 @@ def peers(session: nox.Session) -> None:
 
 @nox.session(python=DEFAULT_PYTHON, venv_backend="venv")
 def cuda(session: nox.Session) -> None:
-    """Tests marked `gpu`, on a machine with a CUDA device; skipped with a message elsewhere."""
+    """Tests marked `gpu` on a CUDA machine: SyncBN and DDP over nccl, DCN, autocast, compile; skipped elsewhere."""
     if shutil.which("nvidia-smi") is None:
         session.skip("no CUDA device here (nvidia-smi not found): the `gpu` tests need one")
-    session.install("torch")  # PyPI's default build carries CUDA
-    _install(session, _distributions(), torch=["torch"])
+    # PyPI's default builds carry CUDA; torchvision for the deformable convolutions
+    _install(session, _distributions(), torch=["torch", "torchvision"])
     session.install(*TEST_TOOLS)
     session.run("python", "-c", "import sys, torch; sys.exit(not torch.cuda.is_available())")
     _pytest(session, "tests", "-m", "gpu")
