@@ -6,7 +6,7 @@ import argparse
 import copy
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cnn_registry import OverrideAction, OverrideError, apply_overrides, parse_override, parse_value
@@ -124,3 +124,21 @@ def test_apply_overrides_returns_or_raises_its_own_error(overrides: list[str]) -
 )
 def test_literals_round_trip_through_repr(value: object) -> None:
     assert parse_value(repr(value)) == value or (isinstance(value, str) and value != value.strip())
+
+
+DIGIT_LIKE = st.characters(categories=("Nd", "No")) | st.sampled_from("-+ 0123456789")
+SEGMENTS = st.text(DIGIT_LIKE, min_size=1, max_size=4) | st.text(min_size=1).filter(lambda s: not set(s) & set(".="))
+
+
+@settings(deadline=None)
+@given(SEGMENTS)
+def test_any_list_index_text_applies_or_raises_override_error(index: str) -> None:
+    """Digits of every script (Unicode categories Nd and No) and signs, as list indexes."""
+    before = copy.deepcopy(CFG)
+    try:
+        result = apply_overrides(CFG, [f"stages.{index}.k=1"])
+    except OverrideError:
+        pass
+    else:
+        assert result["stages"][int(index.strip())]["k"] == 1
+    assert CFG == before
