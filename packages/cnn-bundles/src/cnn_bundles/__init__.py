@@ -18,6 +18,7 @@ from .fuse_conv_bn import fuse_conv_bn
 from .generalized_attention import GeneralizedAttention
 from .ghost_bottleneck import GhostBottleneck
 from .ghost_module import GhostModule
+from .inference import InferenceMismatchError, InferenceModel, optimize_for_inference
 from .make_divisible import make_divisible
 from .non_local import NonLocal1d, NonLocal2d, NonLocal3d, NonLocalNd
 from .se_layer import SELayer
@@ -31,6 +32,8 @@ __all__ = [
     "GeneralizedAttention",
     "GhostBottleneck",
     "GhostModule",
+    "InferenceMismatchError",
+    "InferenceModel",
     "NonLocal1d",
     "NonLocal2d",
     "NonLocal3d",
@@ -41,6 +44,7 @@ __all__ = [
     "folded_weight_and_bias",
     "fuse_conv_bn",
     "make_divisible",
+    "optimize_for_inference",
     "tensors_to_channels_last",
     "to_channels_last",
 ]
