@@ -196,6 +196,11 @@ class Forwarding(Base):
         super().__init__(**kwargs)  # type: ignore[arg-type]
 
 
+class Explicit(Base):
+    def __init__(self, depth: int, groups: int = 1, **kwargs: object) -> None:
+        super().__init__(depth, **kwargs)  # type: ignore[arg-type]
+
+
 class Wrapper:
     def __init__(self, backbone: dict, registry: Registry, head_channels: int = 8) -> None:
         self.backbone = registry.build(backbone)
@@ -209,7 +214,7 @@ class CallsSomethingElse:
 @pytest.fixture
 def family() -> Registry:
     reg = Registry("family", scope="test")
-    for cls in (Grouped, Forwarding, Wrapper, CallsSomethingElse):
+    for cls in (Grouped, Forwarding, Explicit, Wrapper, CallsSomethingElse):
         reg.register_module(module=cls)
     return reg
 
@@ -241,3 +246,12 @@ def test_an_argument_refused_inside_the_constructor_lists_nothing(family: Regist
         family.build(dict(type="CallsSomethingElse"))
     assert "unexpected keyword argument 'widht'" in str(info.value)
     assert "accepted arguments" not in str(info.value)  # width would be the wrong list to show
+
+
+def test_a_missing_argument_points_at_the_misspelt_key(family: Registry) -> None:
+    with pytest.raises(TypeError) as info:
+        family.build(dict(type="Explicit", dpeth=1, groups=2))
+    message = str(info.value)
+    assert "missing 1 required positional argument: 'depth'" in message
+    assert "accepted arguments: depth, groups, num_stages, norm_eval;" in message
+    assert "did you mean 'depth' instead of 'dpeth'?" in message

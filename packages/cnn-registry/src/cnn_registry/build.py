@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from .errors import BuildError, BuildKeyError, MissingTypeError
 from .scope import default_scope
@@ -116,7 +116,7 @@ def _with_context(exc: Exception, obj_cls: Any, cfg: Mapping[str, Any]) -> Excep
     plain_key_error = isinstance(exc, KeyError) and type(exc).__str__ is KeyError.__str__
     detail = f"KeyError: {exc!s}" if plain_key_error else str(exc)
     message = f"{name} (from {module}) failed to build from cfg {dict(cfg)!r}: {detail}"
-    hint = _signature_hint(exc, obj_cls)
+    hint = _signature_hint(exc, obj_cls, [k for k in cfg if k != "type"])
     if hint:
         message += f"\n{hint}"
     return _same_kind(exc, message)
@@ -142,28 +142,43 @@ def _same_kind(exc: Exception, message: str) -> Exception:
     return BuildKeyError(message) if isinstance(exc, KeyError) else BuildError(message)
 
 
-def _signature_hint(exc: Exception, obj_cls: Any) -> str:
-    """For an unexpected keyword argument that ``obj_cls`` itself rejected, list what it accepts.
+def _signature_hint(exc: Exception, obj_cls: Any, given: Iterable[str] = ()) -> str:
+    """For an argument that ``obj_cls`` itself refused or missed, list what it accepts and the likely typo.
 
-    The list is only added when the rejecting function (named by Python's own
+    Covers "unexpected keyword argument" and "missing required argument"
+    (where a misspelt key in the cfg, ``given``, is the usual cause). The
+    list is only added when the failing function (named by Python's own
     message) is ``obj_cls`` or an ``__init__`` of its MRO: an error from a
     nested build or from a call inside the constructor keeps its own text.
     """
+    if not isinstance(exc, TypeError):
+        return ""
     import re
 
-    match = re.match(r"([\w.<>]+)\(\) got an unexpected keyword argument '(\w+)'", str(exc))
-    if not isinstance(exc, TypeError) or match is None:
-        return ""
-    rejecter, argument = match.groups()
-    params = accepted_arguments(obj_cls, rejecter)
-    if params is None:
-        return ""
     from .errors import close_matches
 
+    text = str(exc)
+    unexpected = re.match(r"([\w.<>]+)\(\) got an unexpected keyword argument '(\w+)'", text)
+    missing = re.match(r"([\w.<>]+)\(\) missing \d+ required (?:positional|keyword-only) arguments?: (.*)", text)
+    match = unexpected or missing
+    if match is None:
+        return ""
+    params = accepted_arguments(obj_cls, match.group(1))
+    if params is None:
+        return ""
     hint = f"accepted arguments: {', '.join(params) or 'none'}"
-    near = close_matches(argument, params, limit=1)
-    if near:
-        hint += f"; did you mean {near[0]!r} instead of {argument!r}?"
+    if unexpected:
+        pairs = [(close_matches(unexpected.group(2), params, limit=1), unexpected.group(2))]
+    else:
+        strays = [key for key in given if key not in params]
+        pairs = []
+        for name in re.findall(r"'(\w+)'", match.group(2)):
+            stray = close_matches(name, strays, limit=1)
+            if stray:
+                pairs.append(([name], stray[0]))
+    for near, wrong in pairs:
+        if near:
+            hint += f"; did you mean {near[0]!r} instead of {wrong!r}?"
     return hint
 
 
