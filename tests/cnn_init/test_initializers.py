@@ -20,6 +20,7 @@ from cnn_init import (
     constant_init,
     kaiming_init,
     normal_init,
+    register_initializer,
     trunc_normal_init,
     uniform_init,
     xavier_init,
@@ -96,6 +97,24 @@ def test_registry_builds_each_class():
         cfg = dict(type=name, val=1) if name == "Constant" else dict(type=name)
         built = INITIALIZERS.build(cfg)
         assert type(built) is cls and built.layer is None and built.bias == 0.0
+        assert cls.name == name and repr(built).startswith(f"{name}(")  # the registered name is the repr's
+        assert INITIALIZERS.get(f"{name}Init") is cls
+
+
+def test_register_initializer_derives_both_names_from_the_class():
+    with INITIALIZERS.temporary_registrations():
+
+        @register_initializer
+        class HalvesInit(Initializer):
+            def init_module(self, module):
+                nn.init.constant_(module.weight, 0.5)
+
+        fc = nn.Linear(2, 2)
+        build_initializer(dict(type="Halves", layer="Linear"))(fc)
+        assert torch.equal(fc.weight, torch.full((2, 2), 0.5))
+        assert INITIALIZERS.get("HalvesInit") is HalvesInit
+        assert repr(HalvesInit()) == "Halves(bias=0.0)"
+    assert "Halves" not in INITIALIZERS
 
 
 def test_initializer_is_abstract():

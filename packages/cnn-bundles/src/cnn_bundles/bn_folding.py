@@ -8,7 +8,7 @@ from one convolution with
 
 (``s`` broadcast over the output-channel dimension of ``W``). ``ConvModule``
 uses this on the fly (differentiably) with ``efficient_conv_bn_eval=True``;
-:func:`~cnn_bundles.fuse_conv_bn` uses it once to rewrite the weights.
+`fuse_conv_bn` uses it once to rewrite the weights.
 """
 
 from __future__ import annotations

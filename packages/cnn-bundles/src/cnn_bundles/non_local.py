@@ -149,7 +149,7 @@ class NonLocalNd(BaseModule):
 
 @PLUGIN_LAYERS.register_module()
 class NonLocal1d(NonLocalNd):
-    """:class:`NonLocalNd` over sequences ``[N, C, L]``.
+    """`NonLocalNd` over sequences ``[N, C, L]``.
 
     >>> NonLocal1d(8)(torch.rand(2, 8, 10)).shape
     torch.Size([2, 8, 10])
@@ -161,7 +161,7 @@ class NonLocal1d(NonLocalNd):
 
 @PLUGIN_LAYERS.register_module()
 class NonLocal2d(NonLocalNd):
-    """:class:`NonLocalNd` over images ``[N, C, H, W]``.
+    """`NonLocalNd` over images ``[N, C, H, W]``.
 
     >>> block = NonLocal2d(16, mode='dot_product', sub_sample=True)
     >>> x = torch.rand(2, 16, 6, 6)
@@ -175,7 +175,7 @@ class NonLocal2d(NonLocalNd):
 
 @PLUGIN_LAYERS.register_module()
 class NonLocal3d(NonLocalNd):
-    """:class:`NonLocalNd` over videos ``[N, C, T, H, W]``.
+    """`NonLocalNd` over videos ``[N, C, T, H, W]``.
 
     >>> NonLocal3d(8, mode='gaussian')(torch.rand(1, 8, 2, 3, 3)).shape
     torch.Size([1, 8, 2, 3, 3])

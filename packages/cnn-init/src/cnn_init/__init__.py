@@ -10,16 +10,14 @@
 from .base_module import BaseModule
 from .bias_prob import bias_init_with_prob
 from .build_initializer import build_initializer, is_pretrained_cfg
-from .caffe2_xavier import Caffe2XavierInit, caffe2_xavier_init
 from .constant import ConstantInit, constant_init
 from .containers import ModuleDict, ModuleList, Sequential
-from .fan_based import FanBasedInit
 from .init_info import InitInfo
 from .initialize import initialize
-from .initializer import Initializer
-from .kaiming import KaimingInit, kaiming_init
+from .initializer import FanBasedInit, Initializer
+from .kaiming import Caffe2XavierInit, KaimingInit, caffe2_xavier_init, kaiming_init
 from .normal import NormalInit, normal_init
-from .registry import INITIALIZERS
+from .registry import INITIALIZERS, register_initializer
 from .trunc_normal import TruncNormalInit, trunc_normal_init
 from .uniform import UniformInit, uniform_init
 from .unused_init_cfg import UnusedInitCfgWarning
@@ -53,6 +51,7 @@ __all__ = [
     "is_pretrained_cfg",
     "kaiming_init",
     "normal_init",
+    "register_initializer",
     "trunc_normal_init",
     "uniform_init",
     "xavier_init",

@@ -7,9 +7,9 @@ from typing import Any
 from torch import nn
 
 from .initializer import Initializer
-from .registry import INITIALIZERS
+from .registry import register_initializer
 from .validation import check_module, check_number
-from .weight_and_bias import fill_bias, weight_of
+from .weight_and_bias import init_weight_and_bias
 
 
 def constant_init(module: nn.Module, val: float, bias: float = 0) -> None:
@@ -25,27 +25,22 @@ def constant_init(module: nn.Module, val: float, bias: float = 0) -> None:
     check_module(module, "constant_init")
     val = check_number(val, "val", "constant_init")
     bias = check_number(bias, "bias", "constant_init")
-    weight = weight_of(module)
-    if weight is not None:
-        nn.init.constant_(weight, val)
-    fill_bias(module, bias)
+    init_weight_and_bias(module, lambda weight: nn.init.constant_(weight, val), bias)
 
 
-@INITIALIZERS.register_module(name=["Constant", "ConstantInit"])
+@register_initializer
 class ConstantInit(Initializer):
-    """Initializer form of :func:`constant_init` (``dict(type='Constant', val=1)``).
+    """Initializer form of `constant_init` (``dict(type='Constant', val=1)``).
 
     Args:
         val: the value of every weight element.
-        **kwargs: ``layer``, ``bias`` and ``bias_prob``, see :class:`Initializer`.
+        **kwargs: ``layer``, ``bias`` and ``bias_prob``, see `Initializer`.
 
     >>> norm = nn.GroupNorm(2, 4)
     >>> ConstantInit(val=1, bias=0, layer='GroupNorm')(norm)
     >>> norm.weight.tolist()
     [1.0, 1.0, 1.0, 1.0]
     """
-
-    name = "Constant"
 
     def __init__(self, val: float, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -12,7 +12,7 @@ from .initialize import InitCfg
 
 
 class Sequential(BaseModule, nn.Sequential):
-    """``nn.Sequential`` with an ``init_cfg`` (see :class:`BaseModule`).
+    """``nn.Sequential`` with an ``init_cfg`` (see `BaseModule`).
 
     >>> seq = Sequential(nn.Linear(2, 2), nn.Linear(2, 2), init_cfg=dict(type='Constant', val=1, layer='Linear'))
     >>> seq.init_weights()
@@ -26,7 +26,7 @@ class Sequential(BaseModule, nn.Sequential):
 
 
 class ModuleList(BaseModule, nn.ModuleList):
-    """``nn.ModuleList`` with an ``init_cfg`` (see :class:`BaseModule`).
+    """``nn.ModuleList`` with an ``init_cfg`` (see `BaseModule`).
 
     >>> layers = ModuleList([nn.Linear(2, 2)], init_cfg=dict(type='Constant', val=0, bias=1, layer='Linear'))
     >>> layers.init_weights()
@@ -40,7 +40,7 @@ class ModuleList(BaseModule, nn.ModuleList):
 
 
 class ModuleDict(BaseModule, nn.ModuleDict):
-    """``nn.ModuleDict`` with an ``init_cfg`` (see :class:`BaseModule`).
+    """``nn.ModuleDict`` with an ``init_cfg`` (see `BaseModule`).
 
     >>> heads = ModuleDict({'cls': nn.Linear(2, 3)}, init_cfg=dict(type='Constant', val=2, layer='Linear'))
     >>> heads.init_weights()

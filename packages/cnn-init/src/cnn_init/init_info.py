@@ -1,7 +1,7 @@
 """Which initializer set each parameter last: the record behind ``BaseModule.init_info()``.
 
 While ``init_weights()`` runs, every step (an ``init_cfg``, an override, a
-child's own ``init_weights``, a checkpoint) is wrapped in :func:`record_step`.
+child's own ``init_weights``, a checkpoint) is wrapped in `record_step`.
 A parameter that changed during the step is credited to it, unless a step
 nested inside already took the credit for its current value. A change is seen
 through the tensor's version counter (bumped by in-place ops such as
@@ -34,7 +34,7 @@ class Fingerprint:
 
     In-place writes to the parameter (``nn.init.*``, ``copy_``, ``load_state_dict``)
     bump the version counter; writes through ``param.data``, which skip it, are
-    seen in the sample of up to :data:`SAMPLES` evenly spaced elements.
+    seen in the sample of up to `SAMPLES` evenly spaced elements.
     """
 
     version: int
@@ -60,7 +60,7 @@ class Fingerprint:
 
 @functools.lru_cache(maxsize=256)
 def _sample_index(numel: int, device: torch.device) -> torch.Tensor:
-    """Up to :data:`SAMPLES` evenly spaced positions in a flat tensor of ``numel`` elements."""
+    """Up to `SAMPLES` evenly spaced positions in a flat tensor of ``numel`` elements."""
     # Integer arithmetic: a float32 linspace rounds numel - 1 up to numel past 2**24 elements.
     return torch.arange(SAMPLES, dtype=torch.int64, device=device) * (numel - 1) // (SAMPLES - 1)
 

@@ -65,7 +65,7 @@ def initialize(module: nn.Module, init_cfg: InitCfg) -> None:
 
     Cfgs apply in order, so a later one wins where two touch the same
     parameter. A cfg that reaches no parameter warns with
-    :class:`~cnn_init.UnusedInitCfgWarning`, naming it. ``init_cfg`` is never modified.
+    `UnusedInitCfgWarning`, naming it. ``init_cfg`` is never modified.
 
     >>> import torch
     >>> model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.Linear(4, 2))

@@ -28,7 +28,7 @@ def class_names(module: nn.Module) -> list[str]:
 class Initializer(ABC):
     """Sets the weight and bias of the modules it targets when called on a model.
 
-    A subclass implements :meth:`init_module` for one module; the base class
+    A subclass implements `init_module` for one module; the base class
     picks the modules. With ``layer`` given, the targets are the submodules
     whose class, or any base class, has one of those names. Without it, the
     target is the whole module: every submodule with a weight or a bias.
@@ -50,8 +50,14 @@ class Initializer(ABC):
     [0.5, 0.5, 0.5, 0.5]
     """
 
-    #: The registered name, used in ``repr`` and the init table.
+    #: The short name ``init_cfg`` uses, shown in ``repr`` and the init table: the class
+    #: name without its ``Init`` suffix (``NormalInit`` is ``'Normal'``), unless a subclass sets it.
     name: str = "Initializer"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "name" not in cls.__dict__:
+            cls.name = cls.__name__.removesuffix("Init") or cls.__name__
 
     def __init__(
         self,
@@ -119,3 +125,17 @@ def _layer_names(layer: str | Sequence[str] | None, func: str) -> tuple[str, ...
     if not names or not all(isinstance(n, str) and n for n in names):
         raise TypeError(f"{func}: layer must be a class name or a non-empty list of class names, got {layer!r}")
     return names
+
+
+class FanBasedInit(Initializer):
+    """An initializer whose scale depends on fan-in or fan-out (Xavier, Kaiming).
+
+    Fan-in and fan-out are undefined for a 1-D weight, so when such an
+    initializer covers a whole module (no ``layer``, e.g. through ``override``)
+    it leaves normalisation layers alone instead of failing on them. Naming a
+    normalisation layer in ``layer`` is a mistake and raises ``ValueError``.
+    """
+
+    def accepts(self, module: nn.Module) -> bool:
+        weight = weight_of(module)
+        return weight is not None and weight.dim() >= 2

@@ -1,4 +1,4 @@
-"""Kaiming (He) initialisation: variance ``gain² / fan``."""
+"""Kaiming (He) initialisation, variance ``gain² / fan``, and Caffe2's ``XavierFill``, a case of it."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from typing import Any, cast
 
 from torch import nn
 
-from .fan_based import FanBasedInit
-from .registry import INITIALIZERS
+from .initializer import FanBasedInit
+from .registry import register_initializer
 from .validation import check_choice, check_module, check_number
-from .weight_and_bias import fill_bias, matrix_weight_of
+from .weight_and_bias import init_weight_and_bias
 
 MODES = ("fan_in", "fan_out")
 DISTRIBUTIONS = ("normal", "uniform")
@@ -66,30 +66,30 @@ def kaiming_init(
     check_choice(nonlinearity, "nonlinearity", "kaiming_init", NONLINEARITIES)
     bias = check_number(bias, "bias", "kaiming_init")
     check_choice(distribution, "distribution", "kaiming_init", DISTRIBUTIONS)
-    weight = matrix_weight_of(module, "kaiming_init")
-    if weight is not None:
-        # both names were checked above against the values torch's Literal types allow
-        fill = nn.init.kaiming_uniform_ if distribution == "uniform" else nn.init.kaiming_normal_
-        fill(weight, a=a, mode=cast(Any, mode), nonlinearity=cast(Any, nonlinearity))
-    fill_bias(module, bias)
+    fill = nn.init.kaiming_uniform_ if distribution == "uniform" else nn.init.kaiming_normal_
+    # both names were checked above against the values torch's Literal types allow
+    init_weight_and_bias(
+        module,
+        lambda weight: fill(weight, a=a, mode=cast(Any, mode), nonlinearity=cast(Any, nonlinearity)),
+        bias,
+        fan_based="kaiming_init",
+    )
 
 
-@INITIALIZERS.register_module(name=["Kaiming", "KaimingInit"])
+@register_initializer
 class KaimingInit(FanBasedInit):
-    """Initializer form of :func:`kaiming_init` (``dict(type='Kaiming', layer='Conv2d')``).
+    """Initializer form of `kaiming_init` (``dict(type='Kaiming', layer='Conv2d')``).
 
     Args:
         a: the negative slope of the rectifier (``leaky_relu`` only).
         mode: ``'fan_in'`` or ``'fan_out'``.
         nonlinearity: a name ``torch.nn.init.calculate_gain`` accepts.
         distribution: ``'normal'`` or ``'uniform'``.
-        **kwargs: ``layer``, ``bias`` and ``bias_prob``, see :class:`~cnn_init.Initializer`.
+        **kwargs: ``layer``, ``bias`` and ``bias_prob``, see `Initializer`.
 
     >>> KaimingInit(layer='_ConvNd')
     Kaiming(a=0.0, mode='fan_out', nonlinearity='relu', distribution='normal', bias=0.0, layer='_ConvNd')
     """
-
-    name = "Kaiming"
 
     def __init__(
         self,
@@ -111,3 +111,38 @@ class KaimingInit(FanBasedInit):
 
     def arguments(self) -> dict[str, Any]:
         return {"a": self.a, "mode": self.mode, "nonlinearity": self.nonlinearity, "distribution": self.distribution}
+
+
+def caffe2_xavier_init(module: nn.Module, bias: float = 0) -> None:
+    """Initialise the weight as Caffe2's ``XavierFill`` does, and set the bias to ``bias``.
+
+    Despite its name, ``XavierFill`` draws from ``U(-sqrt(3 / fan_in), sqrt(3 / fan_in))``:
+    Kaiming uniform with ``a=1``, ``mode='fan_in'`` and ``nonlinearity='leaky_relu'``
+    (whose gain is then 1). Detectron-era FPN necks use it.
+
+    >>> conv = nn.Conv2d(8, 4, 3)
+    >>> caffe2_xavier_init(conv)
+    >>> bool(conv.weight.abs().max() <= (3 / (8 * 9)) ** 0.5)
+    True
+    """
+    check_module(module, "caffe2_xavier_init")
+    bias = check_number(bias, "bias", "caffe2_xavier_init")
+    kaiming_init(module, a=1, mode="fan_in", nonlinearity="leaky_relu", bias=bias, distribution="uniform")
+
+
+@register_initializer
+class Caffe2XavierInit(FanBasedInit):
+    """Initializer form of `caffe2_xavier_init` (``dict(type='Caffe2Xavier', layer='Conv2d')``).
+
+    Args:
+        **kwargs: ``layer``, ``bias`` and ``bias_prob``, see `Initializer`.
+
+    >>> Caffe2XavierInit(layer='Conv2d')
+    Caffe2Xavier(bias=0.0, layer='Conv2d')
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+
+    def init_module(self, module: nn.Module) -> None:
+        caffe2_xavier_init(module, self.bias)

@@ -7,9 +7,9 @@ from typing import Any
 from torch import nn
 
 from .initializer import Initializer
-from .registry import INITIALIZERS
+from .registry import register_initializer
 from .validation import check_module, check_number
-from .weight_and_bias import fill_bias, weight_of
+from .weight_and_bias import init_weight_and_bias
 
 
 def normal_init(module: nn.Module, mean: float = 0, std: float = 1, bias: float = 0) -> None:
@@ -28,26 +28,21 @@ def normal_init(module: nn.Module, mean: float = 0, std: float = 1, bias: float 
     mean = check_number(mean, "mean", "normal_init")
     std = check_number(std, "std", "normal_init", minimum=0)
     bias = check_number(bias, "bias", "normal_init")
-    weight = weight_of(module)
-    if weight is not None:
-        nn.init.normal_(weight, mean, std)
-    fill_bias(module, bias)
+    init_weight_and_bias(module, lambda weight: nn.init.normal_(weight, mean, std), bias)
 
 
-@INITIALIZERS.register_module(name=["Normal", "NormalInit"])
+@register_initializer
 class NormalInit(Initializer):
-    """Initializer form of :func:`normal_init` (``dict(type='Normal', std=0.01)``).
+    """Initializer form of `normal_init` (``dict(type='Normal', std=0.01)``).
 
     Args:
         mean: the mean of the distribution.
         std: its standard deviation, ``>= 0``.
-        **kwargs: ``layer``, ``bias`` and ``bias_prob``, see :class:`Initializer`.
+        **kwargs: ``layer``, ``bias`` and ``bias_prob``, see `Initializer`.
 
     >>> NormalInit(std=0.01, layer='Linear')
     Normal(mean=0.0, std=0.01, bias=0.0, layer='Linear')
     """
-
-    name = "Normal"
 
     def __init__(self, mean: float = 0, std: float = 1, **kwargs: Any) -> None:
         super().__init__(**kwargs)

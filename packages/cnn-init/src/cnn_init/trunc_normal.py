@@ -7,9 +7,9 @@ from typing import Any
 from torch import nn
 
 from .initializer import Initializer
-from .registry import INITIALIZERS
+from .registry import register_initializer
 from .validation import check_module, check_number
-from .weight_and_bias import fill_bias, weight_of
+from .weight_and_bias import init_weight_and_bias
 
 
 def _check_bounds(a: Any, b: Any, func: str) -> tuple[float, float]:
@@ -41,28 +41,23 @@ def trunc_normal_init(
     std = check_number(std, "std", "trunc_normal_init", minimum=0)
     a, b = _check_bounds(a, b, "trunc_normal_init")
     bias = check_number(bias, "bias", "trunc_normal_init")
-    weight = weight_of(module)
-    if weight is not None:
-        nn.init.trunc_normal_(weight, mean, std, a, b)
-    fill_bias(module, bias)
+    init_weight_and_bias(module, lambda weight: nn.init.trunc_normal_(weight, mean, std, a, b), bias)
 
 
-@INITIALIZERS.register_module(name=["TruncNormal", "TruncNormalInit"])
+@register_initializer
 class TruncNormalInit(Initializer):
-    """Initializer form of :func:`trunc_normal_init` (``dict(type='TruncNormal', std=0.02)``).
+    """Initializer form of `trunc_normal_init` (``dict(type='TruncNormal', std=0.02)``).
 
     Args:
         mean: the mean of the untruncated distribution.
         std: its standard deviation, ``>= 0``.
         a: the lower bound of the values.
         b: the upper bound, greater than ``a``.
-        **kwargs: ``layer``, ``bias`` and ``bias_prob``, see :class:`Initializer`.
+        **kwargs: ``layer``, ``bias`` and ``bias_prob``, see `Initializer`.
 
     >>> TruncNormalInit(std=0.02, layer='Linear')
     TruncNormal(mean=0.0, std=0.02, a=-2.0, b=2.0, bias=0.0, layer='Linear')
     """
-
-    name = "TruncNormal"
 
     def __init__(self, mean: float = 0, std: float = 1, a: float = -2, b: float = 2, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -7,9 +7,9 @@ from typing import Any
 from torch import nn
 
 from .initializer import Initializer
-from .registry import INITIALIZERS
+from .registry import register_initializer
 from .validation import check_module, check_number
-from .weight_and_bias import fill_bias, weight_of
+from .weight_and_bias import init_weight_and_bias
 
 
 def _check_range(a: Any, b: Any, func: str) -> tuple[float, float]:
@@ -31,26 +31,21 @@ def uniform_init(module: nn.Module, a: float = 0, b: float = 1, bias: float = 0)
     check_module(module, "uniform_init")
     a, b = _check_range(a, b, "uniform_init")
     bias = check_number(bias, "bias", "uniform_init")
-    weight = weight_of(module)
-    if weight is not None:
-        nn.init.uniform_(weight, a, b)
-    fill_bias(module, bias)
+    init_weight_and_bias(module, lambda weight: nn.init.uniform_(weight, a, b), bias)
 
 
-@INITIALIZERS.register_module(name=["Uniform", "UniformInit"])
+@register_initializer
 class UniformInit(Initializer):
-    """Initializer form of :func:`uniform_init` (``dict(type='Uniform', a=-0.1, b=0.1)``).
+    """Initializer form of `uniform_init` (``dict(type='Uniform', a=-0.1, b=0.1)``).
 
     Args:
         a: the lower bound.
         b: the upper bound, ``>= a``.
-        **kwargs: ``layer``, ``bias`` and ``bias_prob``, see :class:`Initializer`.
+        **kwargs: ``layer``, ``bias`` and ``bias_prob``, see `Initializer`.
 
     >>> UniformInit(a=-1, b=1)
     Uniform(a=-1.0, b=1.0, bias=0.0)
     """
-
-    name = "Uniform"
 
     def __init__(self, a: float = 0, b: float = 1, **kwargs: Any) -> None:
         super().__init__(**kwargs)

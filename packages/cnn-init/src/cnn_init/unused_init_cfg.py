@@ -24,7 +24,7 @@ class UnusedInitCfgWarning(UserWarning):
 
 
 def warn_unused(message: str) -> None:
-    """Warn with :class:`UnusedInitCfgWarning`, attributed to the first caller outside cnn_init.
+    """Warn with `UnusedInitCfgWarning`, attributed to the first caller outside cnn_init.
 
     The warning then points at the user's ``initialize(...)`` or ``init_weights()``
     line, however deep inside this package it was noticed.

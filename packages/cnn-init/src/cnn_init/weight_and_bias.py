@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import torch
 from torch import nn
 
@@ -38,3 +41,22 @@ def matrix_weight_of(module: nn.Module, func: str) -> torch.Tensor | None:
             "fan-in and fan-out need a weight with at least 2 dimensions (a conv or linear layer)"
         )
     return weight
+
+
+def init_weight_and_bias(
+    module: nn.Module, fill_weight: Callable[[torch.Tensor], Any], bias: float, *, fan_based: str | None = None
+) -> None:
+    """Fill the module's weight with ``fill_weight`` and set its bias to ``bias``; what it lacks is skipped.
+
+    Every ``*_init`` function ends here. ``fan_based`` names the calling function
+    of a fan-based scheme, whose weight must have at least two dimensions.
+
+    >>> conv = nn.Conv2d(2, 2, 1)
+    >>> init_weight_and_bias(conv, lambda w: nn.init.constant_(w, 3.0), bias=1.0)
+    >>> conv.weight.unique().tolist(), conv.bias.tolist()
+    ([3.0], [1.0, 1.0])
+    """
+    weight = weight_of(module) if fan_based is None else matrix_weight_of(module, fan_based)
+    if weight is not None:
+        fill_weight(weight)
+    fill_bias(module, bias)

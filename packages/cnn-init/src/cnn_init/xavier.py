@@ -6,10 +6,10 @@ from typing import Any
 
 from torch import nn
 
-from .fan_based import FanBasedInit
-from .registry import INITIALIZERS
+from .initializer import FanBasedInit
+from .registry import register_initializer
 from .validation import check_choice, check_module, check_number
-from .weight_and_bias import fill_bias, matrix_weight_of
+from .weight_and_bias import init_weight_and_bias
 
 DISTRIBUTIONS = ("normal", "uniform")
 
@@ -36,29 +36,22 @@ def xavier_init(module: nn.Module, gain: float = 1, bias: float = 0, distributio
     gain = check_number(gain, "gain", "xavier_init", minimum=0)
     bias = check_number(bias, "bias", "xavier_init")
     check_choice(distribution, "distribution", "xavier_init", DISTRIBUTIONS)
-    weight = matrix_weight_of(module, "xavier_init")
-    if weight is not None:
-        if distribution == "uniform":
-            nn.init.xavier_uniform_(weight, gain=gain)
-        else:
-            nn.init.xavier_normal_(weight, gain=gain)
-    fill_bias(module, bias)
+    fill = nn.init.xavier_uniform_ if distribution == "uniform" else nn.init.xavier_normal_
+    init_weight_and_bias(module, lambda weight: fill(weight, gain=gain), bias, fan_based="xavier_init")
 
 
-@INITIALIZERS.register_module(name=["Xavier", "XavierInit"])
+@register_initializer
 class XavierInit(FanBasedInit):
-    """Initializer form of :func:`xavier_init` (``dict(type='Xavier', distribution='uniform')``).
+    """Initializer form of `xavier_init` (``dict(type='Xavier', distribution='uniform')``).
 
     Args:
         gain: the scale factor.
         distribution: ``'normal'`` or ``'uniform'``.
-        **kwargs: ``layer``, ``bias`` and ``bias_prob``, see :class:`~cnn_init.Initializer`.
+        **kwargs: ``layer``, ``bias`` and ``bias_prob``, see `Initializer`.
 
     >>> XavierInit(distribution='uniform', layer=['Conv2d', 'Linear'])
     Xavier(gain=1.0, distribution='uniform', bias=0.0, layer=['Conv2d', 'Linear'])
     """
-
-    name = "Xavier"
 
     def __init__(self, gain: float = 1, distribution: str = "normal", **kwargs: Any) -> None:
         super().__init__(**kwargs)

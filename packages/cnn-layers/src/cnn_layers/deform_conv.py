@@ -141,7 +141,7 @@ class ModulatedDeformConv2d(DeformConv2d):
     the offsets are zero and the mask is ``sigmoid(0) = 0.5``: a fresh layer
     computes half the plain convolution of ``weight``, plus ``bias``.
 
-    Same arguments as :class:`DeformConv2d`, except that ``bias`` defaults to ``True``.
+    Same arguments as `DeformConv2d`, except that ``bias`` defaults to ``True``.
 
     >>> CONV_LAYERS.get('DCNv2') is ModulatedDeformConv2d
     True

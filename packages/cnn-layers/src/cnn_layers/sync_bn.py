@@ -123,7 +123,7 @@ class SyncBatchNorm(nn.SyncBatchNorm):
 
 
 def convert_sync_batchnorm(module: nn.Module, process_group: dist.ProcessGroup | None = None) -> nn.Module:
-    """Replace every batch norm in ``module`` by :class:`SyncBatchNorm`, keeping parameters and buffers.
+    """Replace every batch norm in ``module`` by `SyncBatchNorm`, keeping parameters and buffers.
 
     Returns the converted module (``module`` itself is changed in place unless it is a batch norm).
 
