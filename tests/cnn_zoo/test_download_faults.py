@@ -352,3 +352,28 @@ def test_a_mismatch_after_resume_deletes_the_partial(serve):
     with pytest.raises(ChecksumError):
         download(url)
     assert not any(p.name.endswith(".part") for p in Path(cache_dir()).rglob("*"))
+
+
+# --- 9. names that look like the cache's own files, and very long names ------------------------------------------
+
+
+@pytest.mark.parametrize("suffix", [".part", ".lock", ".sha256", ".pth.part"])
+def test_names_ending_like_bookkeeping_files_are_cached_apart(serve, suffix):
+    server = serve(lambda h, n: send(h, 200, h.path.encode()))
+    plain, odd = server.url("/m/w.pth"), server.url(f"/m/w.pth{suffix}")
+    assert download(odd).read_bytes() == f"/m/w.pth{suffix}".encode()
+    assert download(plain).read_bytes() == b"/m/w.pth"
+    assert download(odd).read_bytes() == f"/m/w.pth{suffix}".encode()
+    assert len(server.seen) == 2
+
+
+def test_a_300_character_name_is_shortened_keeping_its_hash(serve):
+    data = b"long name"
+    name = "x" * 300 + f"-{hashlib.sha256(data).hexdigest()[:8]}.pth"
+    server = serve(lambda h, n: send(h, 200, data))
+    path = download(server.url("/" + name))
+    assert path.read_bytes() == data
+    assert len(path.name) <= 160 and path.name.endswith(name[-13:])
+    bad = serve(lambda h, n: send(h, 200, b"other bytes"))
+    with pytest.raises(ChecksumError):  # the shortened name still promises the digest
+        download(bad.url("/" + name))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,19 @@ def read_checkpoint(filename: str | os.PathLike[str], map_location: Any = "cpu",
     return load_from_any(os.fspath(filename), map_location, trust)
 
 
+def _with_metadata(source: Any, state_dict: Mapping[str, Any]) -> dict[str, Any]:
+    """``state_dict`` as a dict; an OrderedDict carrying ``source``'s ``_metadata`` when it has one.
+
+    ``_metadata`` holds the module versions torch records, which version-aware load hooks read.
+    """
+    metadata = getattr(source, "_metadata", None)
+    if metadata is None:
+        return dict(state_dict)
+    out: OrderedDict[str, Any] = OrderedDict(state_dict)
+    out._metadata = metadata  # type: ignore[attr-defined]
+    return out
+
+
 def state_dict_from_checkpoint(checkpoint: Any, *, ema: bool = False) -> dict[str, torch.Tensor]:
     """The weights inside a checkpoint.
 
@@ -54,16 +68,23 @@ def state_dict_from_checkpoint(checkpoint: Any, *, ema: bool = False) -> dict[st
     if ema:
         for key in _EMA_KEYS:
             if isinstance(checkpoint.get(key), Mapping):
-                return dict(checkpoint[key])
+                return _with_metadata(checkpoint[key], checkpoint[key])
         raise KeyError(
             f"ema=True but the checkpoint has no EMA weights under {', '.join(_EMA_KEYS)}; "
             f"its keys are {', '.join(map(str, checkpoint))}"
         )
+    for key in _STATE_DICT_KEYS:
+        if key in checkpoint and not isinstance(checkpoint[key], Mapping):
+            raise TypeError(
+                f"checkpoint[{key!r}] must be a mapping of names to tensors (the state dict), got "
+                f"{type(checkpoint[key]).__name__}; a checkpoint is either a state dict or a mapping that holds one "
+                f"under {' or '.join(map(repr, _STATE_DICT_KEYS))}"
+            )
     for key in _STATE_DICT_KEYS + _EMA_KEYS:
         if isinstance(checkpoint.get(key), Mapping):
-            return dict(checkpoint[key])
+            return _with_metadata(checkpoint[key], checkpoint[key])
     if checkpoint and all(isinstance(v, torch.Tensor) for v in checkpoint.values()):
-        return dict(checkpoint)
+        return _with_metadata(checkpoint, checkpoint)
     raise ValueError(
         "the checkpoint holds no state dict: expected a mapping of tensors or one under "
         f"{', '.join(_STATE_DICT_KEYS + _EMA_KEYS)}; its keys are {', '.join(map(str, list(checkpoint)[:20]))}"
@@ -88,23 +109,46 @@ def revise_state_dict_keys(
     for rule in revise_keys:
         if not (isinstance(rule, (tuple, list)) and len(rule) == 2 and all(isinstance(r, str) for r in rule)):
             raise TypeError(f"revise_keys must hold (pattern, replacement) string pairs, got {rule!r}")
-        rules.append((re.compile(rule[0]), rule[1]))
+        try:
+            rules.append((re.compile(rule[0]), rule[1]))
+        except re.error as exc:
+            raise ValueError(f"revise_keys pattern {rule[0]!r} is not a valid regular expression: {exc}") from None
     revised = {}
     for key, value in state_dict.items():
         for pattern, replacement in rules:
             key = pattern.sub(replacement, key)
         revised[key] = value
-    if prefix is None:
+    metadata = getattr(state_dict, "_metadata", None)
+    if prefix is not None:
+        if not isinstance(prefix, str) or not prefix:
+            raise TypeError(f"prefix must be a non-empty string such as 'backbone.' or None, got {prefix!r}")
+        if not prefix.endswith("."):
+            prefix += "."
+        selected = {k[len(prefix) :]: v for k, v in revised.items() if k.startswith(prefix)}
+        if not selected:
+            present = sorted({k.split(".")[0] + "." for k in revised})
+            raise KeyError(f"prefix {prefix!r} matches no key of the checkpoint; its top-level prefixes are {present}")
+        revised = selected
+    if metadata is None:
         return revised
-    if not isinstance(prefix, str) or not prefix:
-        raise TypeError(f"prefix must be a non-empty string such as 'backbone.' or None, got {prefix!r}")
-    if not prefix.endswith("."):
-        prefix += "."
-    selected = {k[len(prefix) :]: v for k, v in revised.items() if k.startswith(prefix)}
-    if not selected:
-        present = sorted({k.split(".")[0] + "." for k in revised})
-        raise KeyError(f"prefix {prefix!r} matches no key of the checkpoint; its top-level prefixes are {present}")
-    return selected
+    out: OrderedDict[str, Any] = OrderedDict(revised)
+    out._metadata = _revised_metadata(metadata, rules, prefix)  # type: ignore[attr-defined]
+    return out
+
+
+def _revised_metadata(metadata: Mapping[str, Any], rules: list[tuple[re.Pattern[str], str]], prefix: str | None) -> Any:
+    """``_metadata`` keyed by module paths renamed as the keys were (``module.layer1`` -> ``layer1``)."""
+    out: OrderedDict[str, Any] = OrderedDict()
+    for path, value in metadata.items():
+        dotted = f"{path}." if path else ""
+        for pattern, replacement in rules:
+            dotted = pattern.sub(replacement, dotted)
+        if prefix is not None:
+            if not dotted.startswith(prefix):
+                continue
+            dotted = dotted[len(prefix) :]
+        out[dotted.removesuffix(".")] = value
+    return out
 
 
 def load_checkpoint(
@@ -153,6 +197,29 @@ def load_checkpoint(
     return checkpoint
 
 
+def load_checkpoint_with_prefix(
+    prefix: str, filename: str | os.PathLike[str], map_location: Any = "cpu", *, trust: bool = False
+) -> dict[str, torch.Tensor]:
+    """The part of a checkpoint's state dict under ``prefix``, with the prefix removed.
+
+    mmengine's ``_load_checkpoint_with_prefix``: ``'backbone'`` and ``'backbone.'``
+    are the same prefix; no other key is renamed.
+
+    Raises:
+        KeyError: no key starts with ``prefix``; the message lists the prefixes present.
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), 'detector.pth')
+    >>> torch.save({'state_dict': {'backbone.conv.weight': torch.ones(1), 'head.fc.bias': torch.zeros(1)}}, path)
+    >>> load_checkpoint_with_prefix('backbone', path)
+    {'conv.weight': tensor([1.])}
+    """
+    if not isinstance(prefix, str) or not prefix:
+        raise TypeError(f"prefix must be a non-empty string such as 'backbone.', got {prefix!r}")
+    checkpoint = read_checkpoint(filename, map_location, trust=trust)
+    return revise_state_dict_keys(state_dict_from_checkpoint(checkpoint), (), prefix)
+
+
 def save_checkpoint(
     model_or_state_dict: nn.Module | Mapping[str, torch.Tensor],
     path: str | os.PathLike[str],
@@ -183,7 +250,10 @@ def save_checkpoint(
         )
     if meta is not None and not isinstance(meta, Mapping):
         raise TypeError(f"meta must be a mapping or None, got {type(meta).__name__}: {meta!r}")
-    cpu = {k: v.detach().cpu() if isinstance(v, torch.Tensor) else v for k, v in state_dict.items()}
-    if Path(path).suffix == SAFETENSORS_SUFFIX:
+    cpu = _with_metadata(
+        state_dict, {k: v.detach().cpu() if isinstance(v, torch.Tensor) else v for k, v in state_dict.items()}
+    )
+    path = Path(path).expanduser()
+    if path.suffix == SAFETENSORS_SUFFIX:
         return write_checkpoint_file(cpu, path, metadata={str(k): str(v) for k, v in (meta or {}).items()})
     return write_checkpoint_file({"state_dict": cpu, "meta": dict(meta or {})}, path)

@@ -59,7 +59,7 @@ def read_checkpoint_file(path: str | os.PathLike[str], map_location: Any = "cpu"
     >>> read_checkpoint_file(path)
     {'w': tensor([1., 1.])}
     """
-    path = Path(path)
+    path = Path(path).expanduser()
     if not isinstance(trust, bool):
         raise TypeError(f"trust must be a bool, got {type(trust).__name__}: {trust!r}")
     if not path.is_file():
@@ -119,7 +119,7 @@ def write_checkpoint_file(obj: Any, path: str | os.PathLike[str], metadata: Mapp
     >>> write_checkpoint_file({'w': torch.zeros(1)}, path).name
     'w.pth'
     """
-    path = Path(path)
+    path = Path(path).expanduser()
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)

@@ -7,24 +7,29 @@
     cnn-zoo download NAME|URL       fetch into the cache, verified; print the local path
     cnn-zoo verify FILE...          check files against the SHA256 prefix in their names
     cnn-zoo cache list|clear        show or empty the download cache
+    cnn-zoo cache remove URL        forget one cached download
     cnn-zoo convert IN OUT          rewrite a checkpoint as .pth or .safetensors, revising keys
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import fnmatch
+import re
 import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .cache_name import sha256_prefix
+from .cache_name import cache_path, sha256_prefix
 from .catalog import CATALOG_NAMES, load_catalog, resolve, split_scheme
-from .checkpoint import read_checkpoint, revise_state_dict_keys, save_checkpoint, state_dict_from_checkpoint
-from .download import STAMP_SUFFIX, download, verify_file
-from .errors import ChecksumError
+from .errors import CatalogError, ChecksumError, UnknownCheckpointError
 from .home import cache_dir
+
+# torch and requests are imported by the commands that need them (download, verify, convert),
+# so that --help, list and resolve start at once.
+_CACHE_TAG = "CACHEDIR.TAG"
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -37,8 +42,26 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _did_you_mean(name: str) -> str:
+    """``catalog://name`` references close to a bare ``name``, for an error message."""
+    exact = [f"{c}://{name}" for c in CATALOG_NAMES if name in load_catalog(c)]
+    if exact:
+        return f" Did you mean {' or '.join(exact)}?"
+    names = {f"{c}://{n}": n for c in CATALOG_NAMES for n in load_catalog(c)}
+    near = difflib.get_close_matches(name, list(names.values()), n=3, cutoff=0.6)
+    refs = [ref for ref, n in names.items() if n in near][:3]
+    return f" Did you mean {' or '.join(refs)}?" if refs else ""
+
+
 def _resolve(args: argparse.Namespace) -> int:
-    print(resolve(args.name))
+    target = resolve(args.name)
+    scheme, _ = split_scheme(args.name)
+    if not scheme and not Path(target).expanduser().exists():
+        hint = _did_you_mean(args.name)
+        raise UnknownCheckpointError(
+            f"{args.name!r} is neither a catalog reference (scheme://NAME) nor an existing file.{hint}"
+        )
+    print(target)
     return 0
 
 
@@ -58,11 +81,15 @@ def _download(args: argparse.Namespace) -> int:
             return 1
         print(target)
         return 0
+    from .download_cache import download
+
     print(download(target, args.dir, progress=None if args.progress is None else args.progress))
     return 0
 
 
 def _verify(args: argparse.Namespace) -> int:
+    from .download_cache import verify_file
+
     status = 0
     for file in args.files:
         path = Path(file)
@@ -81,27 +108,51 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _cache_files(root: Path) -> list[Path]:
+    """Cached downloads and partial transfers (``.<name>.part``); not the cache's other bookkeeping."""
     if not root.is_dir():
         return []
-    return sorted(p for p in root.rglob("*") if p.is_file() and not p.name.endswith((".lock", STAMP_SUFFIX)))
+    return sorted(
+        p
+        for p in root.rglob("*")
+        if p.is_file() and p.name != _CACHE_TAG and (not p.name.startswith(".") or p.name.endswith(".part"))
+    )
 
 
 def _cache(args: argparse.Namespace) -> int:
-    root = Path(args.dir) if args.dir else cache_dir()
+    root = Path(args.dir).expanduser() if args.dir else cache_dir()
     if args.action == "list":
         for path in _cache_files(root):
-            state = (
-                "partial" if path.name.endswith(".part") else ("hashed" if sha256_prefix(path.name) else "unverified")
-            )
+            state = "partial" if path.name.startswith(".") else ("hashed" if sha256_prefix(path.name) else "unverified")
             print(f"{path.stat().st_size:>12}  {state:<10}  {path}")
         return 0
-    if root.is_dir():
-        shutil.rmtree(root)
+    if args.action == "remove":
+        if not args.url:
+            raise ValueError("cache remove needs the URL whose cached copy to delete: cnn-zoo cache remove URL")
+        folder = cache_path(resolve(args.url), root).parent
+        if folder.is_dir():
+            shutil.rmtree(folder)
+            print(f"removed {folder}")
+        else:
+            print(f"{args.url} is not in the cache ({folder} does not exist)")
+        return 0
+    if not root.exists():
+        print(f"nothing to remove: {root} does not exist")
+        return 0
+    from .download_cache import is_cache
+
+    if not is_cache(root):
+        raise ValueError(
+            f"refusing to delete {str(root)!r}: it is not a cnn-zoo download cache (it has no {_CACHE_TAG} "
+            "written by cnn-zoo). Check --dir; delete the directory by hand if you really mean it."
+        )
+    shutil.rmtree(root)
     print(f"removed {root}")
     return 0
 
 
 def _convert(args: argparse.Namespace) -> int:
+    from .checkpoint import read_checkpoint, revise_state_dict_keys, save_checkpoint, state_dict_from_checkpoint
+
     checkpoint = read_checkpoint(args.input, trust=args.trust)
     state_dict = state_dict_from_checkpoint(checkpoint, ema=args.ema)
     rules = [tuple(rule) for rule in args.revise] if args.revise else []
@@ -143,8 +194,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILE")
     p.set_defaults(func=_verify)
 
-    p = commands.add_parser("cache", help="list or clear the download cache")
-    p.add_argument("action", choices=["list", "clear"])
+    p = commands.add_parser(
+        "cache",
+        help="list, clear or remove from the download cache",
+        description="list: every cached file; clear: delete the whole cache (only a directory the cache made); "
+        "remove URL: delete one URL's cached copy.",
+    )
+    p.add_argument("action", choices=["list", "clear", "remove"])
+    p.add_argument("url", nargs="?", help="for remove: the URL or catalog name whose cached copy to delete")
     p.add_argument("--dir", help="cache directory (default: $CNN_ZOO_HOME/checkpoints)")
     p.set_defaults(func=_cache)
 
@@ -175,7 +232,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError, ImportError, re.error, CatalogError) as exc:
         message = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
-        print(f"cnn-zoo {args.command}: error: {message}", file=sys.stderr)
+        print(f"cnn-zoo {args.command}: error: {' '.join(message.split())}", file=sys.stderr)
         return 1

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-
-class _PlainMessageKeyError(KeyError):
-    """A KeyError whose ``str()`` is its message rather than the message's repr."""
-
-    def __str__(self) -> str:
-        return str(self.args[0]) if self.args else ""
+from cnn_registry.errors import PlainMessageKeyError
 
 
-class UnknownCheckpointError(_PlainMessageKeyError):
+class UnknownCheckpointError(PlainMessageKeyError):
     """A ``scheme://NAME`` whose NAME is in no catalog, or a scheme nobody registered."""
 
 
@@ -63,7 +58,7 @@ class StateDictMismatchError(RuntimeError):
     """``load_state_dict(strict=True)`` found missing, unexpected or mis-shaped keys.
 
     Attributes:
-        report: the :class:`~cnn_zoo.LoadReport` listing every difference.
+        report: the ``LoadReport`` listing every difference.
     """
 
     def __init__(self, message: str, report: object) -> None:

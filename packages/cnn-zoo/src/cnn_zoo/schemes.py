@@ -19,7 +19,7 @@ from typing import Any
 
 from .catalog import CATALOG_NAMES, load_catalog, resolve, split_scheme
 from .checkpoint_file import read_checkpoint_file
-from .download import download
+from .download_cache import download
 from .errors import MissingExtraError, UnknownCheckpointError
 from .home import is_offline
 from .registry import CHECKPOINT_LOADERS

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+import re
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 from torch import nn
@@ -17,7 +20,7 @@ _LOGGER = logging.getLogger("cnn_zoo")
 
 @dataclass
 class LoadReport:
-    """What :func:`load_state_dict` could not load.
+    """What ``load_state_dict`` could not load.
 
     Attributes:
         missing_keys: keys the module has and the state dict lacks.
@@ -50,6 +53,35 @@ class LoadReport:
         return "\n".join(lines)
 
 
+class _Snapshot:
+    """Every parameter and buffer of a module, as objects and as copies, to undo a failed load."""
+
+    def __init__(self, module: nn.Module) -> None:
+        self.entries: list[tuple[dict[str, Any], str, Any, torch.Tensor | None]] = []
+        with torch.no_grad():
+            for sub in module.modules():
+                for table in (sub._parameters, sub._buffers):
+                    for name, tensor in table.items():
+                        saved = None
+                        if isinstance(tensor, torch.Tensor) and not _is_placeholder(tensor):
+                            saved = tensor.detach().clone()
+                        self.entries.append((table, name, tensor, saved))
+
+    def restore(self) -> None:
+        with torch.no_grad():
+            for table, name, tensor, saved in self.entries:
+                table[name] = tensor
+                if saved is not None:
+                    tensor.copy_(saved)
+
+
+def _is_placeholder(tensor: torch.Tensor) -> bool:
+    return tensor.is_meta or isinstance(tensor, (nn.parameter.UninitializedParameter, nn.parameter.UninitializedBuffer))
+
+
+_COPY_ERROR = re.compile(r'While copying the parameter named "([^"]+)"')
+
+
 def load_state_dict(
     module: nn.Module,
     state_dict: Mapping[str, torch.Tensor],
@@ -58,12 +90,20 @@ def load_state_dict(
 ) -> LoadReport:
     """Load ``state_dict`` into ``module`` and report what did not fit, in one message.
 
-    Missing, unexpected and shape-mismatched keys are collected together
-    (``num_batches_tracked`` buffers are ignored). With ``strict=True`` any of them
-    raises :class:`~cnn_zoo.errors.StateDictMismatchError` before a single tensor is
-    copied. With ``strict=False`` the tensors that fit are loaded, a mis-shaped
-    tensor is left untouched (as when fine-tuning with a new head) and the report
-    is logged as a warning to ``logger`` (default: the ``cnn_zoo`` logger).
+    The module's own ``load_state_dict`` does the loading, so its load hooks and
+    ``_load_from_state_dict`` overrides see every key (legacy names included) and
+    the state dict's ``_metadata`` versions. Tensors whose shape differs from the
+    module's are never copied. ``num_batches_tracked`` buffers are ignored in the
+    report.
+
+    With ``strict=True`` any missing, unexpected or mis-shaped key raises
+    ``StateDictMismatchError`` and leaves the module exactly as it was (all or
+    nothing: mis-shaped keys are found before copying, and the rest is undone).
+    With ``strict=False`` the tensors that fit are loaded and the report is logged
+    as a warning to ``logger`` (default: the ``cnn_zoo`` logger). A tensor torch
+    cannot copy (a meta or sparse tensor, say) raises ``StateDictMismatchError``
+    naming the key in either mode, the module left untouched. Undoing needs a copy
+    of the module's tensors while the load runs.
 
     Args:
         module: the module to load into.
@@ -72,7 +112,7 @@ def load_state_dict(
         logger: where to log the report when ``strict`` is False.
 
     Returns:
-        The :class:`LoadReport`.
+        The ``LoadReport``.
 
     >>> from torch import nn
     >>> source, target = nn.Linear(2, 3), nn.Linear(2, 3)
@@ -94,30 +134,40 @@ def load_state_dict(
 
     own = module.state_dict()
     report = LoadReport(target=type(module).__name__)
-    loadable = {}
+    loadable: OrderedDict[str, Any] = OrderedDict()
     for key, value in state_dict.items():
-        if key not in own:
-            if not key.endswith(_IGNORED_SUFFIX):
-                report.unexpected_keys.append(key)
-            continue
-        if not isinstance(value, torch.Tensor):
-            raise TypeError(f"state_dict[{key!r}] must be a tensor, got {type(value).__name__}")
-        target = own[key]
-        if not isinstance(target, nn.parameter.UninitializedParameter) and target.shape != value.shape:
-            report.mismatched.append((key, tuple(value.shape), tuple(target.shape)))
-            continue
+        target = own.get(key)
+        if target is not None:
+            if not isinstance(value, torch.Tensor):
+                raise TypeError(f"state_dict[{key!r}] must be a tensor, got {type(value).__name__}")
+            if not _is_placeholder(target) and target.shape != value.shape:
+                report.mismatched.append((key, tuple(value.shape), tuple(target.shape)))
+                continue
         loadable[key] = value
-    report.missing_keys = [k for k in own if k not in state_dict and not k.endswith(_IGNORED_SUFFIX)]
-
-    if strict and not report.ok:
+    metadata = getattr(state_dict, "_metadata", None)
+    if metadata is not None:
+        loadable._metadata = metadata  # type: ignore[attr-defined]
+    if strict and report.mismatched:
         raise StateDictMismatchError(str(report), report)
-    result = module.load_state_dict(loadable, strict=False)
-    # The module's own load hooks may rename keys; trust what it says it did not use.
-    known_missing = {k for k, *_ in report.mismatched}
-    report.missing_keys = [k for k in result.missing_keys if not k.endswith(_IGNORED_SUFFIX) and k not in known_missing]
-    report.unexpected_keys += [
-        k for k in result.unexpected_keys if not k.endswith(_IGNORED_SUFFIX) and k not in report.unexpected_keys
-    ]
+
+    snapshot = _Snapshot(module)
+    try:
+        result = module.load_state_dict(loadable, strict=False)
+    except Exception as exc:
+        snapshot.restore()
+        text = str(exc)
+        keys = _COPY_ERROR.findall(text)
+        named = f" ({', '.join(keys)})" if keys else ""
+        raise StateDictMismatchError(
+            f"could not load the state dict into {report.target}{named}; the module was left as it was. {text}",
+            report,
+        ) from exc
+    known = {k for k, *_ in report.mismatched}
+    report.missing_keys = [k for k in result.missing_keys if not k.endswith(_IGNORED_SUFFIX) and k not in known]
+    report.unexpected_keys = [k for k in result.unexpected_keys if not k.endswith(_IGNORED_SUFFIX)]
+    if strict and not report.ok:
+        snapshot.restore()
+        raise StateDictMismatchError(str(report), report)
     if not report.ok:
         (logger or _LOGGER).warning("%s", report)
     return report

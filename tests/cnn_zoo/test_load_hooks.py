@@ -1,0 +1,199 @@
+"""Checkpoint loading goes through torch's own load_state_dict: hooks, _metadata, all-or-nothing (issue 11, 11-15)."""
+
+from __future__ import annotations
+
+import os
+from collections import OrderedDict
+from pathlib import Path
+
+import pytest
+import torch
+from torch import nn
+
+from cnn_layers import ConvAWS2d, ModulatedDeformConv2d
+from cnn_zoo import (
+    StateDictMismatchError,
+    load_checkpoint,
+    load_state_dict,
+    read_checkpoint,
+    save_checkpoint,
+    state_dict_from_checkpoint,
+)
+
+
+@pytest.fixture
+def no_torchvision_needed(monkeypatch):
+    """DCN layers fetch torchvision's kernel when built; loading weights never runs it."""
+    from cnn_layers import deform_conv
+
+    monkeypatch.setattr(deform_conv, "torchvision_deform_conv2d", lambda: None)
+
+
+def dcn_block() -> nn.Module:
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Conv2d(3, 4, 1), ModulatedDeformConv2d(4, 4, 3, padding=1))
+
+
+def legacy_dcn_state_dict(model: nn.Module) -> dict[str, torch.Tensor]:
+    """The state dict an mmcv 1.x DCNv2 wrote: the offset convolution is called ``conv_offset_mask``."""
+    return {k.replace("conv_offset.", "conv_offset_mask."): v.clone() for k, v in model.state_dict().items()}
+
+
+# --- 11. the module's own load hooks run ----------------------------------------------------------------------
+
+
+def test_old_dcnv2_checkpoint_loads_through_the_layers_hook(tmp_path, no_torchvision_needed):
+    source = dcn_block()
+    with torch.no_grad():
+        source[1].conv_offset.weight.normal_()
+    path = tmp_path / "old_dcn.pth"
+    torch.save({"state_dict": legacy_dcn_state_dict(source)}, path)
+    target = nn.Sequential(nn.Conv2d(3, 4, 1), ModulatedDeformConv2d(4, 4, 3, padding=1))
+    load_checkpoint(target, str(path), strict=True)
+    assert torch.equal(target[1].conv_offset.weight, source[1].conv_offset.weight)
+    assert torch.equal(target[1].conv_offset.bias, source[1].conv_offset.bias)
+
+
+def test_conv_aws_accepts_a_plain_conv_checkpoint_under_strict():
+    torch.manual_seed(0)
+    plain = nn.Conv2d(3, 8, 3)
+    aws = ConvAWS2d(3, 8, 3)
+    report = load_state_dict(aws, plain.state_dict(), strict=True)
+    assert report.ok
+    x = torch.randn(1, 3, 8, 8)
+    torch.testing.assert_close(aws(x), plain(x), rtol=1e-4, atol=1e-4)
+
+
+def test_a_load_state_dict_pre_hook_sees_keys_the_module_does_not_have():
+    seen: list[str] = []
+
+    class Renamed(nn.Linear):
+        def __init__(self) -> None:
+            super().__init__(2, 2)
+            self.register_load_state_dict_pre_hook(self._rename)
+
+        def _rename(self, module, state_dict, prefix, *args):
+            seen.extend(state_dict)
+            for name in ("weight", "bias"):
+                if prefix + "old_" + name in state_dict:
+                    state_dict[prefix + name] = state_dict.pop(prefix + "old_" + name)
+
+    source = nn.Linear(2, 2)
+    target = Renamed()
+    load_state_dict(target, {"old_weight": source.weight, "old_bias": source.bias}, strict=True)
+    assert "old_weight" in seen
+    assert torch.equal(target.weight, source.weight)
+
+
+# --- 12. a failed load leaves the module untouched -----------------------------------------------------------------
+
+
+def snapshot(module: nn.Module) -> dict[str, torch.Tensor]:
+    return {k: v.clone() for k, v in module.state_dict().items()}
+
+
+def assert_untouched(module: nn.Module, before: dict[str, torch.Tensor]) -> None:
+    for key, value in module.state_dict().items():
+        assert torch.equal(value, before[key]), f"{key} was modified by a failed load"
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        pytest.param(lambda: torch.empty(4, 2, device="meta"), id="meta"),
+        pytest.param(lambda: torch.eye(4, 2).to_sparse(), id="sparse"),
+    ],
+)
+@pytest.mark.parametrize("strict", [True, False])
+def test_a_tensor_torch_cannot_copy_leaves_the_module_untouched(bad, strict):
+    model = nn.Sequential(nn.Linear(2, 4), nn.Linear(4, 2))
+    source = nn.Sequential(nn.Linear(2, 4), nn.Linear(4, 2)).state_dict()
+    source["1.weight"] = bad().reshape(2, 4) if bad().layout == torch.strided else torch.eye(2, 4).to_sparse()
+    before = snapshot(model)
+    with pytest.raises(StateDictMismatchError, match=r"1\.weight.*left as it was"):
+        load_state_dict(model, source, strict=strict)
+    assert_untouched(model, before)
+
+
+def test_strict_missing_key_found_by_torch_undoes_what_was_copied():
+    model = nn.Sequential(nn.Linear(2, 4), nn.Linear(4, 2))
+    source = nn.Sequential(nn.Linear(2, 4), nn.Linear(4, 2)).state_dict()
+    del source["1.bias"]
+    before = snapshot(model)
+    with pytest.raises(StateDictMismatchError, match=r"missing keys.*1\.bias"):
+        load_state_dict(model, source, strict=True)
+    assert_untouched(model, before)
+
+
+# --- 13. _metadata survives save and load ----------------------------------------------------------------------------
+
+
+class Versioned(nn.Module):
+    """Version 2 renamed ``scale`` to ``gain``; its hook reads the version from ``_metadata``."""
+
+    _version = 2
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gain = nn.Parameter(torch.zeros(3))
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing, unexpected, errors):
+        if local_metadata.get("version", 1) < 2 and prefix + "scale" in state_dict:
+            state_dict[prefix + "gain"] = state_dict.pop(prefix + "scale")
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing, unexpected, errors)
+
+
+def test_metadata_reaches_version_aware_hooks_through_save_and_load(tmp_path):
+    old = OrderedDict(scale=torch.ones(3))
+    old._metadata = OrderedDict({"": {"version": 1}})  # type: ignore[attr-defined]
+    path = save_checkpoint(old, tmp_path / "v1.pth")
+    loaded = state_dict_from_checkpoint(read_checkpoint(path))
+    assert loaded._metadata[""] == {"version": 1}  # type: ignore[attr-defined]
+    target = Versioned()
+    load_checkpoint(target, path, strict=True)
+    assert torch.equal(target.gain, torch.ones(3))
+
+
+def test_metadata_follows_revised_keys_and_prefixes(tmp_path):
+    wrapped = nn.Sequential(OrderedDict(backbone=nn.Sequential(nn.BatchNorm2d(2))))
+    path = save_checkpoint({f"module.{k}": v for k, v in wrapped.state_dict().items()}, tmp_path / "ddp.pth")
+    assert read_checkpoint(path)["state_dict"]  # plain dict given: no metadata, still loads
+    sd = wrapped.state_dict()
+    renamed = OrderedDict((f"module.{k}", v) for k, v in sd.items())
+    renamed._metadata = OrderedDict((f"module.{k}" if k else "module", v) for k, v in sd._metadata.items())  # type: ignore[attr-defined]
+    path = save_checkpoint(renamed, tmp_path / "ddp_meta.pth")
+    target = nn.Sequential(nn.BatchNorm2d(2))
+    seen = {}
+    original = nn.BatchNorm2d._load_from_state_dict
+
+    def spy(self, state_dict, prefix, local_metadata, *args):
+        seen[prefix] = dict(local_metadata)
+        return original(self, state_dict, prefix, local_metadata, *args)
+
+    nn.BatchNorm2d._load_from_state_dict = spy
+    try:
+        load_checkpoint(target, path, strict=True, prefix="backbone.")
+    finally:
+        nn.BatchNorm2d._load_from_state_dict = original
+    assert seen["0."]["version"] == 2
+
+
+# --- 14. ~ in paths; 15. a state_dict that is not a mapping ----------------------------------------------------------
+
+
+def test_tilde_is_expanded_on_save_and_load(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    path = save_checkpoint(nn.Linear(1, 1), "~/weights/l.pth")
+    assert path == tmp_path / "weights" / "l.pth" and path.is_file()
+    assert not Path("~").exists()
+    load_checkpoint(nn.Linear(1, 1), "~/weights/l.pth", strict=True)
+    assert os.fspath(path).startswith(str(tmp_path))
+
+
+@pytest.mark.parametrize("key", ["state_dict", "model"])
+def test_a_state_dict_entry_that_is_a_tensor_is_a_clear_error(tmp_path, key):
+    path = tmp_path / "odd.pth"
+    torch.save({key: torch.ones(2)}, path)
+    with pytest.raises(TypeError, match=rf"checkpoint\['{key}'\] must be a mapping of names to tensors.*got Tensor"):
+        load_checkpoint(nn.Linear(2, 1), path)
