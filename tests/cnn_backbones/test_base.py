@@ -117,3 +117,25 @@ def test_train_returns_the_module():
     model = ResNet(18)
     assert model.train() is model and model.eval() is model
     assert isinstance(model(torch.rand(1, 3, 16, 16)), tuple)
+
+
+@pytest.mark.parametrize(
+    ("cfg", "norm_eval"),
+    [
+        (dict(type="ResNet", depth=18), True),
+        (dict(type="ResNetV1d", depth=18), True),
+        (dict(type="ResNeXt", depth=50, groups=2, base_channels=8), True),
+        (dict(type="Res2Net", depth=50, scales=2, base_width=4, base_channels=8), True),
+        (dict(type="RegNet", arch=dict(w0=8, wa=6.0, wm=1.4, group_w=8, depth=5, bot_mul=1.0)), True),
+        (dict(type="HRNet", extra="w18_small"), True),
+        (dict(type="ResNet_CIFAR", depth=18), False),  # mmcls's classification backbone, trained from scratch
+        (dict(type="VGG", depth=11), False),
+        (dict(type="GhostNet", widen_factor=0.25), False),
+    ],
+    ids=lambda v: v["type"] if isinstance(v, dict) else str(v),
+)
+def test_norm_eval_defaults_follow_mmdet(cfg, norm_eval):
+    model = BACKBONES.build(cfg).train()
+    assert model.norm_eval is norm_eval
+    norms = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
+    assert all(m.training is not norm_eval for m in norms)

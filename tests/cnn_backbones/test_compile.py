@@ -108,13 +108,21 @@ def test_fullgraph_training_step_with_checkpointing():
         base_channels=8,
         with_cp=True,
         frozen_stages=1,
+        norm_eval=False,
         num_stages=2,
         strides=(1, 2),
         dilations=(1, 1),
         out_indices=(0, 1),
     ).train()
     reference = ResNet(
-        18, base_channels=8, frozen_stages=1, num_stages=2, strides=(1, 2), dilations=(1, 1), out_indices=(0, 1)
+        18,
+        base_channels=8,
+        frozen_stages=1,
+        norm_eval=False,
+        num_stages=2,
+        strides=(1, 2),
+        dilations=(1, 1),
+        out_indices=(0, 1),
     ).train()
     reference.load_state_dict(model.state_dict())
     compiled = torch.compile(model, backend="aot_eager", fullgraph=True)

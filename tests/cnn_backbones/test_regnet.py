@@ -56,7 +56,7 @@ def test_keys_follow_mmdet_resnet_naming():
 
 
 def test_zero_init_residual_and_freezing(batch):
-    model = RegNet("regnetx_400mf", frozen_stages=1)
+    model = RegNet("regnetx_400mf", frozen_stages=1, norm_eval=False)
     model.init_weights()
     assert torch.count_nonzero(model.layer2[0].bn3.weight) == 0
     model.train()

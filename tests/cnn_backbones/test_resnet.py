@@ -76,7 +76,7 @@ def test_stem_channels():
 
 @pytest.mark.parametrize("deep_stem", [False, True])
 def test_frozen_stages_stay_frozen_after_train(deep_stem):
-    model = ResNet(18, frozen_stages=2, deep_stem=deep_stem)
+    model = ResNet(18, frozen_stages=2, deep_stem=deep_stem, norm_eval=False)
     model.train()
     stem = [model.stem] if deep_stem else [model.conv1, model.norm1]
     for frozen in (*stem, model.layer1, model.layer2):
@@ -88,7 +88,7 @@ def test_frozen_stages_stay_frozen_after_train(deep_stem):
 
 
 def test_frozen_stages_receive_no_gradient_and_keep_statistics(batch):
-    model = ResNet(18, frozen_stages=1).train()
+    model = ResNet(18, frozen_stages=1, norm_eval=False).train()
     before = model.layer1[0].bn1.running_mean.clone()
     model(batch)[-1].sum().backward()
     assert model.layer1[0].conv1.weight.grad is None and model.conv1.weight.grad is None
@@ -104,7 +104,7 @@ def test_norm_eval_freezes_statistics_but_not_affine_parameters(batch):
     model(batch)[-1].sum().backward()
     torch.testing.assert_close(model.layer3[0].bn1.running_var, before, rtol=0, atol=0)
     assert model.layer3[0].bn1.weight.grad is not None
-    plain = ResNet(18).train()
+    plain = ResNet(18, norm_eval=False).train()
     assert all(m.training for m in plain.modules() if isinstance(m, _BatchNorm))
 
 

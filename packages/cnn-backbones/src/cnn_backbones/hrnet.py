@@ -173,7 +173,7 @@ class HRNet(BaseBackbone):
         in_channels: Input image channels.
         conv_cfg: Config of the convs.
         norm_cfg: Config of the norm layers.
-        norm_eval: Keep batch-norm layers in eval mode during training.
+        norm_eval: Keep batch-norm layers in eval mode during training (True by default, as in mmdet).
         with_cp: Gradient checkpointing of every block.
         zero_init_residual: Zero the last norm of every block in ``init_weights`` (default init only).
         multiscale_output: Return all four branches (``True``) or only the finest one.
@@ -206,7 +206,7 @@ class HRNet(BaseBackbone):
         in_channels: int = 3,
         conv_cfg: dict | None = None,
         norm_cfg: dict | None = None,
-        norm_eval: bool = False,
+        norm_eval: bool = True,
         with_cp: bool = False,
         zero_init_residual: bool = False,
         multiscale_output: bool = True,

@@ -62,7 +62,9 @@ class ResNet(BaseBackbone):
             the stem only, -1 nothing.
         conv_cfg: Config of the convs (``None`` means ``Conv2d``).
         norm_cfg: Config of the norm layers, e.g. ``dict(type='GN', num_groups=32)``.
-        norm_eval: Keep batch-norm layers in eval mode (frozen statistics) during training.
+        norm_eval: Keep batch-norm layers in eval mode (frozen statistics) during training; True by default,
+            as in mmdet and the OpenMMLab ResNet walkthrough (a detector fine-tunes on small batches). Train a
+            classifier from scratch with ``norm_eval=False``.
         dcn: Deformable conv config for the 3x3 convs of the stages in ``stage_with_dcn``.
         stage_with_dcn: One boolean per stage.
         plugins: Plugin configs; see ``make_stage_plugins``.
@@ -110,7 +112,7 @@ class ResNet(BaseBackbone):
         frozen_stages: int = -1,
         conv_cfg: dict | None = None,
         norm_cfg: dict | None = None,
-        norm_eval: bool = False,
+        norm_eval: bool = True,
         dcn: dict | None = None,
         stage_with_dcn: Sequence[bool] = (False, False, False, False),
         plugins: list[dict] | None = None,

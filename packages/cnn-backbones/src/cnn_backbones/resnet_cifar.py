@@ -23,6 +23,7 @@ class ResNet_CIFAR(ResNet):  # noqa: N801 - the OpenMMLab type name used in conf
     Args:
         depth: 18, 34, 50, 101 or 152.
         deep_stem: Must be ``False``: the CIFAR stem is a single conv.
+        norm_eval: ``False`` by default, as in mmcls: this backbone is trained from scratch on small images.
         **kwargs: Any other ``ResNet`` argument.
 
     Example:
@@ -34,10 +35,10 @@ class ResNet_CIFAR(ResNet):  # noqa: N801 - the OpenMMLab type name used in conf
         (1, 2, 4, 8)
     """
 
-    def __init__(self, depth: int, deep_stem: bool = False, **kwargs: Any) -> None:
+    def __init__(self, depth: int, deep_stem: bool = False, norm_eval: bool = False, **kwargs: Any) -> None:
         if deep_stem:
             raise ValueError(f"deep_stem={deep_stem!r}: ResNet_CIFAR has a single 3x3 stem conv; use deep_stem=False")
-        super().__init__(depth, deep_stem=False, **kwargs)
+        super().__init__(depth, deep_stem=False, norm_eval=norm_eval, **kwargs)
 
     def make_stem_layer(self, in_channels: int, stem_channels: int) -> None:
         """A 3x3 stride-1 conv, norm and ReLU: no max-pool."""

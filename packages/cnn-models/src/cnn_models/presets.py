@@ -22,9 +22,9 @@ def _classifier(backbone: dict[str, Any], in_channels: int, num_classes: int = 1
 
 
 PRESETS: dict[str, dict[str, Any]] = {
-    # seed 004, verbatim but for norm_eval=False (mmcls's default; ResNet's own default is mmdet's True)
+    # seed 004, verbatim
     "resnet50": dict(
-        backbone=dict(type="ResNet", depth=50, num_stages=4, out_indices=(3,), style="pytorch", norm_eval=False),
+        backbone=dict(type="ResNet", depth=50, num_stages=4, out_indices=(3,), style="pytorch"),
         neck=dict(type="GlobalAveragePooling"),
         head=dict(
             type="LinearClsHead",
