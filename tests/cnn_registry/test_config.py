@@ -214,6 +214,12 @@ def test_bad_base_references_name_the_reference(tmp_path: Path, child: str, mess
         load_config(tmp_path / "child.json")
 
 
+def test_a_python_reference_without_bases_names_it(tmp_path: Path) -> None:
+    write(tmp_path / "alone.py", "lr = {{_base_.optimizer.lr}} * 2\n")
+    with pytest.raises(ConfigError, match=r"alone\.py: \{\{_base_\.optimizer\.lr\}\} is used, but the file has no"):
+        load_config(tmp_path / "alone.py")
+
+
 def test_python_base_must_be_a_literal(tmp_path: Path) -> None:
     write(tmp_path / "child.py", "import os\n_base_ = os.path.join('a', 'b.py')\n")
     with pytest.raises(ConfigError, match=r"child\.py, line 2: _base_ must be a literal"):

@@ -152,6 +152,7 @@ def _load(path: str, chain: tuple[str, ...]) -> dict[str, Any]:
     source = refs.substitute(_file_variables(path, _read_text(path)), python=suffix == ".py")
     if suffix == ".py":
         bases, code = _python_config(path, source)
+        refs.check_bases(bool(bases))
         merged = _load_bases(path, bases, chain)
         content = _read_python(path, code, to_config_dict(merged))
     else:

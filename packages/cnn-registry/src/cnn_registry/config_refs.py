@@ -25,6 +25,7 @@ class BaseReferences:
     def __init__(self, path: str) -> None:
         self.path = path
         self.by_placeholder: dict[str, str] = {}
+        self.in_python: list[str] = []  # references turned into expressions on `_base_`
         self._token = os.urandom(4).hex()
 
     def substitute(self, text: str, python: bool = False) -> str:
@@ -37,6 +38,7 @@ class BaseReferences:
 
         def replace(match: re.Match[str]) -> str:
             if python:
+                self.in_python.append(match.group(2))
                 parts = match.group(2).split(".")
                 return (
                     "(_base_"
@@ -53,12 +55,16 @@ class BaseReferences:
         """``content`` with each placeholder replaced by a copy of the base value it names."""
         if not self.by_placeholder:
             return content
-        from .config import ConfigError
-
-        if not has_bases:
-            first = next(iter(self.by_placeholder.values()))
-            raise ConfigError(f"{self.path}: {{{{_base_.{first}}}}} is used, but the file has no _base_")
+        self.check_bases(has_bases)
         return self._walk(content, base)
+
+    def check_bases(self, has_bases: bool) -> None:
+        """Refuse references in a file without ``_base_``."""
+        refs = [*self.by_placeholder.values(), *self.in_python]
+        if refs and not has_bases:
+            from .config import ConfigError
+
+            raise ConfigError(f"{self.path}: {{{{_base_.{refs[0]}}}}} is used, but the file has no _base_")
 
     def _walk(self, value: Any, base: dict[str, Any]) -> Any:
         if isinstance(value, str) and value in self.by_placeholder:
