@@ -115,3 +115,32 @@ def test_cache_clear_and_remove_on_a_real_cache(capsys, hub, make_checkpoint, tm
     assert name in listing and "other.pth" not in listing and ".sha256" not in listing
     assert main(["cache", "clear", "--dir", str(cache)]) == 0
     assert not Path(cache).exists()
+
+
+def test_a_corrupt_unverified_cached_file_names_its_path_and_the_remedy(capsys, hub):
+    from torch import nn
+
+    from cnn_zoo import CorruptCheckpointError, cache_dir, load_checkpoint
+    from cnn_zoo.cache_name import cache_path
+
+    url = hub.add("/plain.pth", b"not a checkpoint")
+    with pytest.raises(CorruptCheckpointError) as info:
+        load_checkpoint(nn.Linear(1, 1), url)
+    cached = cache_path(url, cache_dir())
+    assert str(cached) in str(info.value)
+    assert f"cnn-zoo cache remove {url}" in str(info.value)
+    assert main(["cache", "remove", url]) == 0  # the command the message gives works
+    assert not cached.exists()
+    hub.files["/plain.pth"].body = (nn_bytes := _linear_bytes())
+    load_checkpoint(nn.Linear(1, 1), url, strict=True)
+    assert cached.read_bytes() == nn_bytes
+
+
+def _linear_bytes() -> bytes:
+    import io
+
+    from torch import nn
+
+    buffer = io.BytesIO()
+    torch.save(nn.Linear(1, 1).state_dict(), buffer)
+    return buffer.getvalue()

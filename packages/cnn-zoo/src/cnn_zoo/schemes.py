@@ -20,7 +20,7 @@ from typing import Any
 from .catalog import CATALOG_NAMES, load_catalog, resolve, split_scheme
 from .checkpoint_file import read_checkpoint_file
 from .download_cache import download
-from .errors import MissingExtraError, UnknownCheckpointError
+from .errors import CorruptCheckpointError, MissingExtraError, UnknownCheckpointError
 from .home import is_offline
 from .registry import CHECKPOINT_LOADERS
 
@@ -62,8 +62,20 @@ def _raise_if_catalog_name(filename: str) -> None:
 
 @CHECKPOINT_LOADERS.register_module(name=["http", "https"])
 def load_from_http(filename: str, map_location: Any = "cpu", trust: bool = False) -> Any:
-    """Download ``filename`` into the cache (verified, shared, resumable) and load it."""
-    return read_checkpoint_file(download(filename), map_location, trust=trust)
+    """Download ``filename`` into the cache (verified, shared, resumable) and load it.
+
+    A cached copy that is not a readable checkpoint (a name without a SHA256
+    prefix cannot be verified) raises ``CorruptCheckpointError`` naming the cached
+    file and the command that removes it.
+    """
+    path = download(filename)
+    try:
+        return read_checkpoint_file(path, map_location, trust=trust)
+    except CorruptCheckpointError as exc:
+        raise CorruptCheckpointError(
+            f"{exc}. It is the cached download of {filename}, kept at {str(path)!r}; remove it with "
+            f"`cnn-zoo cache remove {filename}` and load again to download a fresh copy."
+        ) from exc
 
 
 @CHECKPOINT_LOADERS.register_module(name=["open-mmlab", "openmmlab", "torchvision", "modelzoo"])
