@@ -23,7 +23,7 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 def test_list_filters_with_a_glob(capsys):
     code, out, _ = run(capsys, "list", "torchvision://resnet50*")
     assert code == 0
-    names = [line.split("\t")[0] for line in out.splitlines()]
+    names = [line.split()[0] for line in out.splitlines()[1:]]  # below the table's header
     assert names == [
         "torchvision://resnet50",
         "torchvision://resnet50.default",

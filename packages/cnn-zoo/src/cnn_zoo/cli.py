@@ -2,7 +2,7 @@
 
 ::
 
-    cnn-zoo list [PATTERN]          catalog names matching a glob, e.g. 'torchvision://resnet*'
+    cnn-zoo list [PATTERN]          a table of catalog names (--arch GLOB, --cached, --json)
     cnn-zoo resolve NAME            the URL or path a catalog name stands for
     cnn-zoo download NAME|URL       fetch into the cache, verified; print the local path
     cnn-zoo verify FILE...          check files against the SHA256 prefix in their names
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import fnmatch
+import json
 import re
 import shutil
 import sys
@@ -24,6 +24,7 @@ from pathlib import Path
 
 from .cache_name import cache_path, sha256_prefix
 from .catalog import CATALOG_NAMES, load_catalog, resolve, split_scheme
+from .catalog_table import catalog_rows, render_table
 from .errors import CatalogError, ChecksumError, UnknownCheckpointError
 from .home import cache_dir
 
@@ -33,12 +34,8 @@ _CACHE_TAG = "CACHEDIR.TAG"
 
 
 def _list(args: argparse.Namespace) -> int:
-    pattern = args.pattern or "*"
-    for catalog in CATALOG_NAMES:
-        for name, url in sorted(load_catalog(catalog).items()):
-            ref = f"{catalog}://{name}"
-            if fnmatch.fnmatchcase(ref, pattern) or fnmatch.fnmatchcase(name, pattern):
-                print(f"{ref}\t{url}")
+    rows = catalog_rows(args.pattern or "*", arch=args.arch, cached=args.cached)
+    print(json.dumps([row.as_dict() for row in rows], indent=1) if args.json else render_table(rows))
     return 0
 
 
@@ -174,8 +171,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = commands.add_parser("list", help="list catalog names", description="List catalog names and their URLs.")
+    p = commands.add_parser(
+        "list",
+        help="list catalog names",
+        description="A table of catalog names: architecture, source host, SHA256 prefix, whether cached.",
+    )
     p.add_argument("pattern", nargs="?", help="a glob over 'catalog://name' or the bare name, e.g. 'resnet50*'")
+    p.add_argument("--arch", help="only these architectures (a glob, e.g. 'resnet50*')")
+    p.add_argument("--cached", action="store_true", help="only names whose file is in the download cache")
+    p.add_argument("--json", action="store_true", help="JSON (with each URL) instead of the table")
     p.set_defaults(func=_list)
 
     p = commands.add_parser("resolve", help="print the URL or path a name stands for")
