@@ -25,7 +25,7 @@ from importlib import resources
 from pathlib import Path
 
 from .errors import CatalogError, UnknownCheckpointError
-from .home import zoo_home
+from .home import env_directory, zoo_home
 
 CATALOG_NAMES = ("open-mmlab", "torchvision", "mmcls")
 SCHEME_CATALOGS = {
@@ -41,8 +41,9 @@ def read_catalog_file(path: str | os.PathLike[str]) -> dict[str, str]:
     """Parse one catalog file: a JSON object of names to URLs or paths.
 
     Raises:
-        CatalogError: invalid JSON (with the line and column), or anything but
-            an object of strings to strings.
+        CatalogError: invalid JSON (with the line and column), anything but an
+            object of strings to strings, text that is not UTF-8, or a directory.
+        FileNotFoundError: no such file.
 
     >>> import os, tempfile
     >>> path = os.path.join(tempfile.mkdtemp(), 'open-mmlab.json')
@@ -50,8 +51,19 @@ def read_catalog_file(path: str | os.PathLike[str]) -> dict[str, str]:
     >>> read_catalog_file(path)
     {'model_b': 'pretrain/model_b_ab3ef2c.pth'}
     """
-    path = Path(path)
-    text = path.read_text(encoding="utf-8")
+    path = Path(path).expanduser()
+    if path.is_dir():
+        raise CatalogError(f"catalog {str(path)!r} is a directory; a catalog is a JSON file of names to URLs")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise CatalogError(
+            f"catalog {str(path)!r} is not UTF-8 text (byte {exc.start}: {exc.reason}); save it as UTF-8 JSON"
+        ) from None
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise CatalogError(f"catalog {str(path)!r} cannot be read: {exc.strerror or exc}") from exc
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -75,9 +87,11 @@ def _shipped(name: str) -> dict[str, str]:
 
 
 def _absolute(value: str, base: Path) -> str:
+    """A catalog value as it is used: URLs and references unchanged, ``~`` expanded, paths made absolute."""
     if "://" in value:
         return value
-    return str((base / value).expanduser()) if not os.path.isabs(value) else value
+    path = Path(value).expanduser()
+    return str(path if path.is_absolute() else base / path)
 
 
 def catalog_files(catalog: str) -> list[Path]:
@@ -92,9 +106,9 @@ def catalog_files(catalog: str) -> list[Path]:
     if catalog not in CATALOG_NAMES:
         raise ValueError(f"catalog must be one of {', '.join(CATALOG_NAMES)}, got {catalog!r}")
     files = []
-    mmcv_home = os.environ.get("MMCV_HOME")
-    if catalog == "open-mmlab" and mmcv_home:
-        files.append(Path(mmcv_home).expanduser() / "open_mmlab.json")
+    mmcv_home = env_directory("MMCV_HOME") if catalog == "open-mmlab" else None
+    if mmcv_home is not None:
+        files.append(mmcv_home / "open_mmlab.json")
     files.append(zoo_home() / f"{catalog}.json")
     return files
 
@@ -110,7 +124,7 @@ def load_catalog(catalog: str) -> dict[str, str]:
     files = catalog_files(catalog)
     merged = _shipped(catalog)
     for path in files:
-        if path.is_file():
+        if path.exists():
             merged.update({k: _absolute(v, path.parent) for k, v in read_catalog_file(path).items()})
     return merged
 
@@ -143,12 +157,15 @@ def resolve(filename: str) -> str:
 
     ``open-mmlab://``, ``openmmlab://``, ``torchvision://``, ``modelzoo://`` (an old
     spelling of ``torchvision://``) and ``mmcls://`` are looked up in their catalog.
-    A deprecated ``open-mmlab`` name warns (FutureWarning) and resolves to its
+    An entry may name another catalog reference, which is followed in turn. A
+    deprecated ``open-mmlab`` name warns (FutureWarning) and resolves to its
     replacement, unless a user catalog defines it.
 
     Raises:
         UnknownCheckpointError: the name is in no catalog; the message lists the
             closest names and the files searched.
+        CatalogError: catalog entries refer to each other in a cycle; the message
+            shows the chain.
 
     >>> resolve('torchvision://resnet50.imagenet1k_v2')
     'https://download.pytorch.org/models/resnet50-11ad3fa6.pth'
@@ -159,20 +176,37 @@ def resolve(filename: str) -> str:
     """
     if not isinstance(filename, str):
         raise TypeError(f"filename must be a string, got {type(filename).__name__}: {filename!r}")
-    scheme, name = split_scheme(filename)
-    if scheme not in SCHEME_CATALOGS:
-        return filename
+    chain = [filename]
+    seen: set[tuple[str, str]] = set()
+    current = filename
+    while True:
+        scheme, name = split_scheme(current)
+        if scheme not in SCHEME_CATALOGS:
+            return current
+        key = (SCHEME_CATALOGS[scheme], name)
+        if key in seen:
+            raise CatalogError(
+                f"catalog entries refer to each other in a cycle: {' -> '.join(chain)}; "
+                f"change one of them to a URL or a path (files searched: "
+                f"{', '.join(str(p) for p in catalog_files(key[0]))})"
+            )
+        seen.add(key)
+        current = _resolve_one(current, scheme, name)
+        chain.append(current)
+
+
+def _resolve_one(filename: str, scheme: str, name: str) -> str:
     catalog = SCHEME_CATALOGS[scheme]
     if scheme == "modelzoo":
         warnings.warn(
-            f"the modelzoo:// scheme is deprecated; use torchvision://{name} instead", FutureWarning, stacklevel=2
+            f"the modelzoo:// scheme is deprecated; use torchvision://{name} instead", FutureWarning, stacklevel=3
         )
     entries = load_catalog(catalog)
     if name not in entries and catalog == "open-mmlab":
         replacement = deprecated_names().get(name)
         if replacement is not None:
             warnings.warn(
-                f"{scheme}://{name} is deprecated in favour of {scheme}://{replacement}", FutureWarning, stacklevel=2
+                f"{scheme}://{name} is deprecated in favour of {scheme}://{replacement}", FutureWarning, stacklevel=3
             )
             name = replacement
     if name not in entries:
