@@ -98,3 +98,28 @@ def test_plain_progress_draws_a_bar_with_postfix():
     for _ in bar:
         bar.set_postfix_str("loss 0.5")
     assert out.getvalue().rstrip().endswith("epoch [######] 3/3 loss 0.5")
+
+
+def test_channels_last_and_compile_train_for_real(tiny_train_cfg):
+    from torch._dynamo.utils import counters
+
+    torch._dynamo.reset()
+    counters.clear()
+    cfg = {**tiny_train_cfg, "train": {"epochs": 1, "seed": 0}}
+    run = train_classifier(cfg, progress=False, log=lambda line: None, channels_last=True, compile="eager")
+    conv = run.model.backbone.stages[0][0].weight
+    assert conv.is_contiguous(memory_format=torch.channels_last) and not conv.is_contiguous()
+    assert counters["stats"]["unique_graphs"] >= 1  # the training step went through torch.compile
+    eager = train_classifier(cfg, progress=False, log=lambda line: None)
+    assert run.epoch_losses == pytest.approx(eager.epoch_losses, rel=1e-4)  # the same computation
+
+
+def test_bad_compile_and_device_arguments(tiny_train_cfg):
+    with pytest.raises(ValueError, match="compile='nope' is not a torch.compile backend"):
+        train_classifier(tiny_train_cfg, compile="nope")
+    with pytest.raises(TypeError, match="compile must be True, False or a torch.compile backend name"):
+        train_classifier(tiny_train_cfg, compile=3)
+    with pytest.raises(ValueError, match="device='gpu' is not a torch device"):
+        train_classifier(tiny_train_cfg, device="gpu")
+    with pytest.raises(ValueError, match="config has no 'data' section"):
+        train_classifier({"model": tiny_train_cfg["model"]})
