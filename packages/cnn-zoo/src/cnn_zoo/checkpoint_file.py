@@ -8,9 +8,13 @@ renamed into place only once it is complete.
 
 from __future__ import annotations
 
+import ctypes
+import json
 import os
 import pickle
 import re
+import struct
+import sys
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -107,12 +111,70 @@ def _unshared(tensors: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     return out
 
 
+_SAFETENSORS_DTYPES = {
+    "float64": "F64",
+    "float32": "F32",
+    "float16": "F16",
+    "bfloat16": "BF16",
+    "int64": "I64",
+    "int32": "I32",
+    "int16": "I16",
+    "int8": "I8",
+    "uint64": "U64",
+    "uint32": "U32",
+    "uint16": "U16",
+    "uint8": "U8",
+    "bool": "BOOL",
+    "float8_e4m3fn": "F8_E4M3",
+    "float8_e5m2": "F8_E5M2",
+    "complex64": "C64",
+}
+
+
+def _tensor_bytes(tensor: torch.Tensor) -> bytes:
+    """The raw little-endian bytes of a contiguous CPU tensor, without numpy."""
+    size = tensor.numel() * tensor.element_size()
+    return ctypes.string_at(tensor.data_ptr(), size) if size else b""
+
+
+def _write_safetensors(tensors: Mapping[str, torch.Tensor], path: str, metadata: Mapping[str, str] | None) -> None:
+    """Write the safetensors format directly: an 8-byte header length, a JSON header, then the raw bytes.
+
+    ``safetensors.torch.save_file`` goes through numpy, which the ``safetensors``
+    extra does not install; this writer needs only torch. Files are read back with
+    ``safetensors.torch.load_file``.
+    """
+    header: dict[str, Any] = {}
+    if metadata:
+        header["__metadata__"] = {str(k): str(v) for k, v in metadata.items()}
+    blobs = []
+    offset = 0
+    for name, tensor in tensors.items():
+        code = _SAFETENSORS_DTYPES.get(str(tensor.dtype).removeprefix("torch."))
+        if code is None:
+            raise TypeError(f"a .safetensors file cannot hold {name!r} of dtype {tensor.dtype}")
+        if tensor.layout != torch.strided:
+            raise TypeError(f"a .safetensors file holds dense tensors only; {name!r} is {tensor.layout}")
+        data = _tensor_bytes(tensor.detach().cpu().contiguous())
+        header[name] = {"dtype": code, "shape": list(tensor.shape), "data_offsets": [offset, offset + len(data)]}
+        blobs.append(data)
+        offset += len(data)
+    encoded = json.dumps(header, separators=(",", ":")).encode("utf-8")
+    encoded += b" " * (-len(encoded) % 8)
+    with open(path, "wb") as out:
+        out.write(struct.pack("<Q", len(encoded)))
+        out.write(encoded)
+        for data in blobs:
+            out.write(data)
+
+
 def write_checkpoint_file(obj: Any, path: str | os.PathLike[str], metadata: Mapping[str, str] | None = None) -> Path:
     """Write ``obj`` to ``path`` atomically: readers see the old file or the whole new one.
 
     A ``.safetensors`` path needs ``obj`` to be a flat mapping of names to tensors
-    and stores ``metadata`` (strings) in the header; any other suffix uses
-    :func:`torch.save` and ignores ``metadata``.
+    and stores ``metadata`` (strings) in the header (written without numpy, so
+    the ``safetensors`` extra is enough); any other suffix uses ``torch.save`` and
+    ignores ``metadata``.
 
     >>> import tempfile, os
     >>> path = os.path.join(tempfile.mkdtemp(), 'w.pth')
@@ -130,7 +192,10 @@ def write_checkpoint_file(obj: Any, path: str | os.PathLike[str], metadata: Mapp
                     f"a .safetensors file holds a mapping of names to tensors only; got {type(obj).__name__}"
                 )
             tensors = _unshared(obj)
-            _safetensors_torch().save_file(tensors, tmp_name, metadata=dict(metadata) if metadata else None)
+            if sys.byteorder == "little":
+                _write_safetensors(tensors, tmp_name, metadata)
+            else:  # the format is little-endian; let safetensors swap the bytes
+                _safetensors_torch().save_file(tensors, tmp_name, metadata=dict(metadata) if metadata else None)
         else:
             torch.save(obj, tmp_name)
         os.replace(tmp_name, path)
