@@ -31,8 +31,7 @@ import torch
 from torch import nn
 
 from cnn_backbones.registry import BACKBONES
-from cnn_zoo import read_checkpoint, resolve, state_dict_from_checkpoint
-from cnn_zoo.catalog import split_scheme
+from cnn_zoo.catalog import resolve, split_scheme
 
 from .classifiers import ImageClassifier
 from .weights import WeightCard, all_weights, get_weights, tags_of
@@ -163,6 +162,8 @@ def _weights_source(arch: str, tag: str | None, pretrained: object) -> tuple[Wei
 
 
 def _read_state_dict(reference: str, card: WeightCard | None) -> dict[str, torch.Tensor]:
+    from cnn_zoo.checkpoint import read_checkpoint, state_dict_from_checkpoint  # brings requests: only when loading
+
     # A catalog name is resolved to its file first: the mmcls:// loader keeps only the backbone,
     # and a classifier wants the head too.
     location = resolve(reference) if split_scheme(reference)[0] and card is not None else reference
