@@ -222,3 +222,11 @@ def test_the_pretrained_guide_lists_every_tag_with_its_card_numbers():
     assert set(rows) == set(all_weights())
     for name, card in all_weights().items():
         assert f"| {card.checkpoint} |" in rows[name] and rows[name].endswith(f"| {card.gmacs} |"), name
+
+
+def test_a_url_and_a_path_load_with_the_layout_detected(zoo_home, published, tmp_path):
+    by_url = create_model("resnet18", pretrained=published.torchvision_url)
+    assert torch.equal(by_url.head.fc.bias, published.state["fc.bias"])
+    # a catalog name that a card names loads with that card's layout (here mmcls: backbone.*, head.*)
+    features = create_model("resnet18", pretrained="mmcls://resnet18", out_indices=(3,))
+    assert torch.equal(features.conv1.weight, published.state["conv1.weight"] * 0.5)
