@@ -1,8 +1,9 @@
 """Regenerate ``src/cnn_zoo/catalogs/torchvision.json`` from an installed torchvision.
 
-Run with an environment that has torchvision (never needed at run time)::
+Run it with any Python environment that has torchvision installed (torchvision is
+never needed at run time)::
 
-    /work/peer-venv/bin/python packages/cnn-zoo/scripts/generate_torchvision_catalog.py
+    python packages/cnn-zoo/scripts/generate_torchvision_catalog.py
 
 The catalog holds two kinds of names, as mmcv/mmengine resolve them:
 

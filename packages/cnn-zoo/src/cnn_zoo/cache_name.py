@@ -76,7 +76,7 @@ _MAX_DIR = 60
 
 
 def _short_name(name: str) -> str:
-    """``name`` cut to :data:`MAX_NAME` characters, keeping its ``-<sha256>.ext`` tail."""
+    """``name`` cut to ``MAX_NAME`` characters, keeping its ``-<sha256>.ext`` tail."""
     if len(name) <= MAX_NAME:
         return name
     match = _HASH_IN_NAME.search(name)

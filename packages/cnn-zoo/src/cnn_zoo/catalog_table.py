@@ -78,7 +78,7 @@ def catalog_rows(
         pattern: e.g. ``'torchvision://resnet*'`` or ``'*hrnet*'``.
         arch: keep only entries whose architecture matches this glob (``'resnet50*'``).
         cached: keep only entries whose file is in the download cache (or, for a path, exists).
-        directory: the download cache; default :func:`~cnn_zoo.cache_dir`.
+        directory: the download cache; default ``cnn_zoo.cache_dir``.
     """
     root = Path(directory).expanduser() if directory is not None else cache_dir()
     rows = []

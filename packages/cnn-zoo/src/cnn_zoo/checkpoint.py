@@ -168,9 +168,9 @@ def load_checkpoint(
     Args:
         model: the module to fill. A ``DistributedDataParallel``/``DataParallel``
             wrapper is unwrapped.
-        filename: a path or ``scheme://...`` reference (see :func:`read_checkpoint`).
-        map_location: as for :func:`torch.load`.
-        strict: raise :class:`~cnn_zoo.errors.StateDictMismatchError` on any
+        filename: a path or ``scheme://...`` reference (see ``read_checkpoint``).
+        map_location: as for ``torch.load``.
+        strict: raise ``cnn_zoo.errors.StateDictMismatchError`` on any
             missing, unexpected or mis-shaped key (before copying anything).
         revise_keys: ``(pattern, replacement)`` rules applied to every key; by
             default a ``module.`` prefix left by DataParallel is removed.

@@ -47,7 +47,7 @@ def read_checkpoint_file(path: str | os.PathLike[str], map_location: Any = "cpu"
 
     Args:
         path: a ``.safetensors`` file, or anything ``torch.save`` wrote.
-        map_location: as for :func:`torch.load`; for safetensors, a device.
+        map_location: as for ``torch.load``; for safetensors, a device.
         trust: allow arbitrary pickled objects (``weights_only=False``). Only for
             files from a source you trust: unpickling can run any code.
 

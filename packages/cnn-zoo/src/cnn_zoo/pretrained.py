@@ -23,7 +23,7 @@ class Pretrained:
     """Initialise a module from a checkpoint.
 
     Called on a module, it loads the checkpoint into the whole module. It is a
-    plain callable rather than a :class:`cnn_init.Initializer`: those target
+    plain callable rather than a ``cnn_init.Initializer``: those target
     submodules by ``layer``, while a checkpoint fills one state dict.
 
     Args:
@@ -31,7 +31,7 @@ class Pretrained:
             ``open-mmlab://resnet50_v1c``, an ``https://`` URL ...).
         prefix: load only the checkpoint keys under this prefix, stripped
             (``'backbone.'`` to initialise a backbone from a whole detector).
-        map_location: as for :func:`torch.load`.
+        map_location: as for ``torch.load``.
         strict: raise on missing, unexpected or mis-shaped keys instead of warning.
         trust: allow arbitrary pickled objects in the file (trusted files only).
 
