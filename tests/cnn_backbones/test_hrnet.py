@@ -12,7 +12,10 @@ from torch.nn.modules.batchnorm import _BatchNorm
 from cnn_backbones import BasicBlock, HRModule, HRNet
 
 
-@pytest.mark.parametrize(("name", "width"), [("w18_small", 18), ("w18", 18), ("w32", 32), ("w40", 40), ("w48", 48)])
+@pytest.mark.parametrize(
+    ("name", "width"),
+    [("w18_small", 18), ("w18", 18), ("w30", 30), ("w32", 32), ("w40", 40), ("w44", 44), ("w48", 48), ("w64", 64)],
+)
 def test_published_widths(name, width):
     model = HRNet(name)
     assert model.out_channels == (width, 2 * width, 4 * width, 8 * width)
@@ -116,8 +119,12 @@ def test_extra_dict_is_not_mutated_and_is_validated():
     extra["stage3"]["num_channels"] = (18, 36)
     with pytest.raises(ValueError, match=r"extra\['stage3'\]"):
         HRNet(extra)
-    with pytest.raises(ValueError, match="extra='w64'"):
-        HRNet("w64")
+    with pytest.raises(ValueError, match="extra='w96'"):
+        HRNet("w96")
+    with pytest.raises(TypeError, match="give one of them"):
+        HRNet()
+    with pytest.raises(TypeError, match="give one of them"):
+        HRNet("w18", arch="w32")
     with pytest.raises(TypeError, match="extra=18"):
         HRNet(18)
     bad = copy.deepcopy(snapshot)

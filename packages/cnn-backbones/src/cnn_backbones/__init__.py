@@ -15,11 +15,12 @@ from .base import BaseBackbone
 from .checkpoint import checkpoint_block, keep_norm_statistics
 from .ghostnet import GhostNet
 from .hrnet import HRModule, HRNet
+from .mmpretrain_variants import MMPRETRAIN_BACKBONES
 from .registry import BACKBONES
 from .regnet import RegNet, RegNetBottleneck
 from .res2net import Bottle2neck, Res2Net
 from .res_layer import ResLayer, make_downsample
-from .residual_blocks import BasicBlock, Bottleneck
+from .residual_blocks import BasicBlock, Bottleneck, SimplifiedBasicBlock, get_expansion
 from .resnet import ResNet, ResNetV1c, ResNetV1d, StageSpec
 from .resnet_cifar import ResNet_CIFAR
 from .resnext import ResNeXt
@@ -30,6 +31,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "BACKBONES",
+    "MMPRETRAIN_BACKBONES",
     "SSDVGG",
     "VGG",
     "BaseBackbone",
@@ -48,9 +50,11 @@ __all__ = [
     "ResNetV1c",
     "ResNetV1d",
     "ResNet_CIFAR",
+    "SimplifiedBasicBlock",
     "StageSpec",
     "__version__",
     "checkpoint_block",
+    "get_expansion",
     "keep_norm_statistics",
     "make_downsample",
     "make_vgg_layer",

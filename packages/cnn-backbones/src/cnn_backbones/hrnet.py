@@ -167,7 +167,8 @@ class HRNet(BaseBackbone):
     """HRNetV2 backbone returning one feature map per branch (strides 4, 8, 16, 32).
 
     Args:
-        extra: The stages: a name (``'w18_small'``, ``'w18'``, ``'w32'``, ``'w40'``, ``'w48'``) or a
+        extra: The stages: a name (``'w18_small'``, ``'w18'``, ``'w30'``, ``'w32'``, ``'w40'``, ``'w44'``,
+            ``'w48'``, ``'w64'``) or a
             dict with keys ``stage1`` .. ``stage4``, each
             ``dict(num_modules, num_branches, block='BASIC'|'BOTTLENECK', num_blocks, num_channels)``.
         in_channels: Input image channels.
@@ -181,6 +182,7 @@ class HRNet(BaseBackbone):
         frozen_stages: Freeze the stem (0) and stages 1 .. ``frozen_stages``; -1 freezes nothing.
         pretrained: Checkpoint to load in ``init_weights``, e.g. ``'open-mmlab://msra/hrnetv2_w18'``.
         init_cfg: Initialisation config.
+        arch: mmpretrain's spelling of a published name (``arch='w32'``), instead of ``extra``.
 
     Example:
         >>> import torch
@@ -195,14 +197,17 @@ class HRNet(BaseBackbone):
         "w18_small": hrnet_extra(18, blocks=2, modules=(1, 1, 3, 2)),
         "w18": hrnet_extra(18),
         "w32": hrnet_extra(32),
+        "w30": hrnet_extra(30),
         "w40": hrnet_extra(40),
+        "w44": hrnet_extra(44),
         "w48": hrnet_extra(48),
+        "w64": hrnet_extra(64),
     }
     blocks_dict: ClassVar[dict[str, type[BasicBlock] | type[Bottleneck]]] = BLOCKS
 
     def __init__(
         self,
-        extra: str | dict[str, dict[str, Any]],
+        extra: str | dict[str, dict[str, Any]] | None = None,
         in_channels: int = 3,
         conv_cfg: dict | None = None,
         norm_cfg: dict | None = None,
@@ -214,7 +219,14 @@ class HRNet(BaseBackbone):
         frozen_stages: int = -1,
         pretrained: str | None = None,
         init_cfg: dict | list[dict] | None = None,
+        arch: str | None = None,
     ) -> None:
+        if (extra is None) == (arch is None):
+            raise TypeError(
+                f"extra={extra!r}, arch={arch!r}: give one of them, extra (mmdet) or arch (mmpretrain, e.g. 'w32')"
+            )
+        if arch is not None and not isinstance(arch, str):
+            raise TypeError(f"arch={arch!r}: expected a name, one of {sorted(self.arch_settings)}")
         super().__init__(
             out_indices=(0, 1, 2, 3) if out_indices is None else out_indices,
             frozen_stages=frozen_stages,
@@ -222,7 +234,7 @@ class HRNet(BaseBackbone):
             pretrained=pretrained,
             init_cfg=init_cfg,
         )
-        self.extra = self.resolve_extra(extra)
+        self.extra = self.resolve_extra(extra) if extra is not None else self.resolve_extra(str(arch))
         if frozen_stages > 4:
             raise ValueError(f"frozen_stages={frozen_stages!r}: expected an int in [-1, 4]")
         self.conv_cfg = conv_cfg

@@ -17,12 +17,14 @@ def make_downsample(
     avg_down: bool = False,
     conv_cfg: dict | None = None,
     norm_cfg: dict | None = None,
+    pool_at_stride_one: bool = True,
 ) -> nn.Sequential:
     """Build the projection shortcut of the first block of a stage.
 
     With ``avg_down`` the stride moves from the 1x1 conv to a preceding average pool (ResNet-D),
-    which keeps every input pixel in the shortcut. The pool is always present in that case so the
-    state-dict keys (``downsample.1``/``downsample.2``) do not depend on the stride.
+    which keeps every input pixel in the shortcut. As in mmdet the pool is there even at stride 1,
+    so the keys (``downsample.1``/``downsample.2``) do not depend on the stride; mmpretrain leaves
+    it out at stride 1 (``pool_at_stride_one=False``, keys ``downsample.0``/``downsample.1``).
 
     Example:
         >>> [type(m).__name__ for m in make_downsample(64, 256, 1)]
@@ -33,7 +35,7 @@ def make_downsample(
     norm_cfg = dict(type="BN") if norm_cfg is None else norm_cfg
     layers: list[nn.Module] = []
     conv_stride = stride
-    if avg_down:
+    if avg_down and (stride != 1 or pool_at_stride_one):
         conv_stride = 1
         layers.append(nn.AvgPool2d(kernel_size=stride, stride=stride, ceil_mode=True, count_include_pad=False))
     layers.append(build_conv_layer(conv_cfg, inplanes, out_channels, kernel_size=1, stride=conv_stride, bias=False))
@@ -55,6 +57,7 @@ class ResLayer(nn.Sequential):
         conv_cfg: Config of the conv layers (``None`` means ``Conv2d``).
         norm_cfg: Config of the norm layers.
         downsample_first: Put the strided block first (ResNet) or last (hourglass networks).
+        pool_at_stride_one: With ``avg_down``, keep the average pool in a stride-1 shortcut (mmdet) or not (mmpretrain).
         **kwargs: Passed to every block (``dilation``, ``style``, ``with_cp``, ``dcn``, ``plugins`` ...).
 
     Example:
@@ -76,6 +79,7 @@ class ResLayer(nn.Sequential):
         conv_cfg: dict | None = None,
         norm_cfg: dict | None = None,
         downsample_first: bool = True,
+        pool_at_stride_one: bool = True,
         **kwargs: Any,
     ) -> None:
         if not isinstance(num_blocks, int) or num_blocks < 1:
@@ -85,7 +89,13 @@ class ResLayer(nn.Sequential):
         downsample = None
         if stride != 1 or inplanes != planes * expansion:
             downsample = make_downsample(
-                inplanes, planes * expansion, stride, avg_down=avg_down, conv_cfg=conv_cfg, norm_cfg=norm_cfg
+                inplanes,
+                planes * expansion,
+                stride,
+                avg_down=avg_down,
+                conv_cfg=conv_cfg,
+                norm_cfg=norm_cfg,
+                pool_at_stride_one=pool_at_stride_one,
             )
         common = dict(conv_cfg=conv_cfg, norm_cfg=norm_cfg, **kwargs)
         layers = []

@@ -302,6 +302,112 @@ class Bottleneck(BaseModule):
         return self.relu(out)
 
 
+class SimplifiedBasicBlock(BaseModule):
+    """mmdet's BasicBlock of SCNet: the norms are optional (convs get a bias without them) and no final ReLU.
+
+    Args:
+        inplanes: Input channels.
+        planes: Output channels.
+        stride: Stride of the first conv.
+        dilation: Dilation (and padding) of the first conv.
+        downsample: Projection applied to the shortcut when shapes change.
+        style: ``'pytorch'`` or ``'caffe'`` (both convs are 3x3, so it changes nothing).
+        with_cp: Must be ``False``.
+        conv_cfg: Config of the convs.
+        norm_cfg: Config of the norms, or ``None`` for none.
+        dcn: Must be ``None``.
+        plugins: Must be ``None``.
+        init_cfg: Initialisation config.
+
+    Example:
+        >>> import torch
+        >>> block = SimplifiedBasicBlock(8, 8, norm_cfg=None)
+        >>> block.conv1.bias is not None, block.norm1
+        (True, None)
+        >>> block(torch.rand(1, 8, 4, 4)).shape
+        torch.Size([1, 8, 4, 4])
+    """
+
+    expansion: ClassVar[int] = 1
+
+    def __init__(
+        self,
+        inplanes: int,
+        planes: int,
+        stride: int = 1,
+        dilation: int = 1,
+        downsample: nn.Module | None = None,
+        style: str = "pytorch",
+        with_cp: bool = False,
+        conv_cfg: dict | None = None,
+        norm_cfg: dict | None = None,
+        dcn: dict | None = None,
+        plugins: list[dict] | None = None,
+        init_cfg: dict | list[dict] | None = None,
+    ) -> None:
+        super().__init__(init_cfg)
+        check_style(style)
+        for name, value in (("dcn", dcn), ("plugins", plugins)):
+            if value is not None:
+                raise ValueError(f"{name}={value!r}: SimplifiedBasicBlock takes no {name}")
+        if with_cp:
+            raise ValueError("with_cp=True: SimplifiedBasicBlock does not checkpoint")
+        self.with_norm = norm_cfg is not None
+        self.conv1 = build_conv_layer(
+            conv_cfg, inplanes, planes, 3, stride=stride, padding=dilation, dilation=dilation, bias=not self.with_norm
+        )
+        if norm_cfg is not None:
+            self.norm1_name, norm1 = build_norm_layer(norm_cfg, planes, postfix=1)
+            self.add_module(self.norm1_name, norm1)
+        self.conv2 = build_conv_layer(conv_cfg, planes, planes, 3, padding=1, bias=not self.with_norm)
+        if norm_cfg is not None:
+            self.norm2_name, norm2 = build_norm_layer(norm_cfg, planes, postfix=2)
+            self.add_module(self.norm2_name, norm2)
+        self.relu = nn.ReLU(inplace=True)
+        self.downsample = downsample
+        self.stride = stride
+        self.dilation = dilation
+        self.with_cp = with_cp
+
+    @property
+    def norm1(self) -> nn.Module | None:
+        """The norm after ``conv1``, or ``None``."""
+        return getattr(self, self.norm1_name) if self.with_norm else None
+
+    @property
+    def norm2(self) -> nn.Module | None:
+        """The norm after ``conv2``, or ``None``."""
+        return getattr(self, self.norm2_name) if self.with_norm else None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``f(x) + shortcut(x)``, with no ReLU after the sum."""
+        out = self.relu(self.conv1(x) if self.norm1 is None else self.norm1(self.conv1(x)))
+        out = self.conv2(out) if self.norm2 is None else self.norm2(self.conv2(out))
+        identity = x if self.downsample is None else self.downsample(x)
+        return out + identity
+
+
+def get_expansion(block: type[nn.Module], expansion: int | None = None) -> int:
+    """The channel expansion of a residual block: ``expansion`` if given, else the block's (mmpretrain's helper).
+
+    Example:
+        >>> get_expansion(Bottleneck), get_expansion(Bottleneck, 2), get_expansion(BasicBlock)
+        (4, 2, 1)
+    """
+    if expansion is not None:
+        if not isinstance(expansion, int) or isinstance(expansion, bool) or expansion < 1:
+            raise ValueError(f"expansion={expansion!r}: expected a positive int or None")
+        return expansion
+    value = getattr(block, "expansion", None)
+    if isinstance(value, int):
+        return value
+    if isinstance(block, type) and issubclass(block, BasicBlock):
+        return 1
+    if isinstance(block, type) and issubclass(block, Bottleneck):
+        return 4
+    raise TypeError(f"block={block!r}: it has no expansion attribute; give expansion")
+
+
 def check_dcn(dcn: dict | None, conv_cfg: dict | None = None) -> None:
     """Raise unless ``dcn`` is ``None`` or a config dict that does not clash with ``conv_cfg``."""
     if dcn is None:

@@ -17,9 +17,11 @@ from typing import Any, ClassVar
 import torch
 import torch.nn as nn
 
+from cnn_bundles import ConvModule
 from cnn_layers import build_conv_layer, build_norm_layer
 
 from .base import BaseBackbone
+from .layout_keys import remap_layout_keys
 from .registry import BACKBONES
 from .res_layer import ResLayer
 from .residual_blocks import BasicBlock, Bottleneck, check_dcn, check_plugins, check_style, zero_init_last_norms
@@ -88,6 +90,8 @@ class ResNet(BaseBackbone):
         ((64, 128, 256, 512), (4, 8, 16, 32))
     """
 
+    layout: ClassVar[str] = "mmdet"
+    """Module tree of the deep stem and the ResNet-D shortcut: ``'mmdet'`` or ``'mmpretrain'``."""
     arch_settings: ClassVar[Mapping[Any, Any]] = {
         18: (BasicBlock, (2, 2, 2, 2)),
         34: (BasicBlock, (3, 4, 6, 3)),
@@ -186,6 +190,7 @@ class ResNet(BaseBackbone):
             stage_strides.append(stride)
         self.feat_dim = self.inplanes
         self.set_stages(stage_channels, stage_strides)
+        self.register_load_state_dict_pre_hook(remap_layout_keys)
 
     def stage_specs(self, depth: int) -> tuple[type[BasicBlock] | type[Bottleneck], list[StageSpec]]:
         """The block class and the stages for ``depth``; subclasses that derive their stages otherwise override this.
@@ -203,7 +208,7 @@ class ResNet(BaseBackbone):
 
     def make_res_layer(self, **kwargs: Any) -> nn.Module:
         """Build one stage from ``ResLayer``'s arguments (mmdet's hook for a custom stage)."""
-        return ResLayer(**kwargs)
+        return ResLayer(pool_at_stride_one=self.layout != "mmpretrain", **kwargs)
 
     def make_stage_plugins(self, plugins: list[dict], stage_idx: int) -> list[dict]:
         """The plugins of stage ``stage_idx``: those without ``stages`` or whose ``stages[stage_idx]`` is true.
@@ -228,18 +233,7 @@ class ResNet(BaseBackbone):
     def make_stem_layer(self, in_channels: int, stem_channels: int) -> None:
         """A 7x7 stride-2 conv, norm, ReLU (or, with ``deep_stem``, three 3x3 convs in ``stem``), then a max-pool."""
         if self.deep_stem:
-            half = stem_channels // 2
-            self.stem = nn.Sequential(
-                build_conv_layer(self.conv_cfg, in_channels, half, kernel_size=3, stride=2, padding=1, bias=False),
-                build_norm_layer(self.norm_cfg, half)[1],
-                nn.ReLU(inplace=True),
-                build_conv_layer(self.conv_cfg, half, half, kernel_size=3, stride=1, padding=1, bias=False),
-                build_norm_layer(self.norm_cfg, half)[1],
-                nn.ReLU(inplace=True),
-                build_conv_layer(self.conv_cfg, half, stem_channels, kernel_size=3, stride=1, padding=1, bias=False),
-                build_norm_layer(self.norm_cfg, stem_channels)[1],
-                nn.ReLU(inplace=True),
-            )
+            self.stem = self.make_deep_stem(in_channels, stem_channels)
         else:
             self.conv1 = build_conv_layer(
                 self.conv_cfg, in_channels, stem_channels, kernel_size=7, stride=2, padding=3, bias=False
@@ -248,6 +242,30 @@ class ResNet(BaseBackbone):
             self.add_module(self.norm1_name, norm1)
             self.relu = nn.ReLU(inplace=True)
         self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
+
+    def make_deep_stem(self, in_channels: int, stem_channels: int) -> nn.Sequential:
+        """ResNet-C's stem: three 3x3 convs (the first with stride 2), each with a norm and a ReLU.
+
+        In mmdet's layout a flat Sequential (``stem.0`` conv, ``stem.1`` norm, ``stem.3`` conv ...);
+        in mmpretrain's (``layout = 'mmpretrain'``) three ConvModules (``stem.0.conv``, ``stem.0.bn`` ...).
+        Checkpoints of either layout load into both (``layout_keys.remap_layout_keys``).
+        """
+        half = stem_channels // 2
+        convs = [(in_channels, half, 2), (half, half, 1), (half, stem_channels, 1)]
+        if self.layout == "mmpretrain":
+            return nn.Sequential(
+                *(
+                    ConvModule(cin, cout, 3, stride=stride, padding=1, conv_cfg=self.conv_cfg, norm_cfg=self.norm_cfg)
+                    for cin, cout, stride in convs
+                )
+            )
+        layers: list[nn.Module] = []
+        for cin, cout, stride in convs:
+            conv = build_conv_layer(self.conv_cfg, cin, cout, kernel_size=3, stride=stride, padding=1, bias=False)
+            layers.append(conv)
+            layers.append(build_norm_layer(self.norm_cfg, cout)[1])
+            layers.append(nn.ReLU(inplace=True))
+        return nn.Sequential(*layers)
 
     @property
     def norm1(self) -> nn.Module:

@@ -21,7 +21,8 @@ class ResNeXt(ResNet):
     Args:
         depth: 50, 101 or 152.
         groups: Cardinality (number of groups of the 3x3 convs).
-        base_width: Channels per group in the first stage (mmpretrain calls it ``width_per_group``).
+        base_width: Channels per group in the first stage.
+        width_per_group: mmpretrain's name for ``base_width``.
         **kwargs: Any other ``ResNet`` argument.
 
     Example:
@@ -39,7 +40,16 @@ class ResNeXt(ResNet):
         152: (Bottleneck, (3, 8, 36, 3)),
     }
 
-    def __init__(self, depth: int, groups: int = 1, base_width: int = 4, **kwargs: Any) -> None:
+    def __init__(
+        self, depth: int, groups: int = 1, base_width: int = 4, width_per_group: int | None = None, **kwargs: Any
+    ) -> None:
+        if width_per_group is not None:
+            if base_width not in (4, width_per_group):
+                raise ValueError(
+                    f"base_width={base_width!r} and width_per_group={width_per_group!r}: "
+                    "they name the same thing (mmdet's and mmpretrain's word); give one"
+                )
+            base_width = width_per_group
         if not isinstance(groups, int) or groups < 1:
             raise ValueError(f"groups={groups!r}: expected a positive int")
         if not isinstance(base_width, int) or base_width < 1:

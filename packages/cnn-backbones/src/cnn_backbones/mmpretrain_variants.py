@@ -1,0 +1,142 @@
+"""mmpretrain's defaults and layouts, in the child registry of ``BACKBONES`` with scope ``'mmpretrain'``.
+
+mmdet and mmpretrain build the same networks under the same type names with different defaults
+(mmpretrain's ResNet returns only the last stage and lets batch norms train; its ResNeXt is 32
+groups wide) and, for the deep stem and the ResNet-D shortcut, different module trees. One set
+of defaults cannot serve both, so the plain registry keeps mmdet's and this scope holds
+mmpretrain's. A config picks it with a prefixed type or a default scope:
+
+>>> from cnn_backbones import BACKBONES
+>>> from cnn_registry import default_scope
+>>> BACKBONES.build(dict(type='mmpretrain.ResNet', depth=18)).out_indices
+(3,)
+>>> with default_scope('mmpretrain'):
+...     BACKBONES.build(dict(type='ResNeXt', depth=50)).groups
+32
+>>> BACKBONES.build(dict(type='mmdet.ResNet', depth=18)).out_indices  # mmdet's, as with no scope
+(0, 1, 2, 3)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from cnn_registry import Registry
+
+from . import hrnet, regnet, res2net, resnet, resnext
+from .registry import BACKBONES
+
+MMPRETRAIN_BACKBONES = Registry("backbones", parent=BACKBONES, scope="mmpretrain")
+
+__all__ = ["MMPRETRAIN_BACKBONES", "HRNet", "RegNet", "Res2Net", "ResNeXt", "ResNet", "ResNetV1c", "ResNetV1d"]
+
+
+@MMPRETRAIN_BACKBONES.register_module()
+class ResNet(resnet.ResNet):
+    """mmpretrain's ResNet: the last stage only, batch norms that train, a 64-channel stem, its layouts.
+
+    Example:
+        >>> model = ResNet(depth=50, deep_stem=True)
+        >>> model.out_indices, model.norm_eval, type(model.stem[0]).__name__
+        ((3,), False, 'ConvModule')
+    """
+
+    layout: ClassVar[str] = "mmpretrain"
+
+    def __init__(
+        self,
+        depth: int,
+        stem_channels: int = 64,
+        out_indices: Sequence[int] = (3,),
+        norm_eval: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(depth, stem_channels=stem_channels, out_indices=out_indices, norm_eval=norm_eval, **kwargs)
+
+
+@MMPRETRAIN_BACKBONES.register_module()
+class ResNetV1c(ResNet):
+    """mmpretrain's ResNetV1c: a stem of three ConvModules (``stem.0.conv``, ``stem.0.bn`` ...)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(deep_stem=True, avg_down=False, **kwargs)
+
+
+@MMPRETRAIN_BACKBONES.register_module()
+class ResNetV1d(ResNet):
+    """mmpretrain's ResNetV1d: the ConvModule stem, and no average pool in a stride-1 shortcut."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(deep_stem=True, avg_down=True, **kwargs)
+
+
+@MMPRETRAIN_BACKBONES.register_module()
+class ResNeXt(resnext.ResNeXt):
+    """mmpretrain's ResNeXt: 32 groups of ``width_per_group=4`` channels by default."""
+
+    layout: ClassVar[str] = "mmpretrain"
+
+    def __init__(
+        self,
+        depth: int,
+        groups: int = 32,
+        width_per_group: int = 4,
+        stem_channels: int = 64,
+        out_indices: Sequence[int] = (3,),
+        norm_eval: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            depth,
+            groups=groups,
+            width_per_group=width_per_group,
+            stem_channels=stem_channels,
+            out_indices=out_indices,
+            norm_eval=norm_eval,
+            **kwargs,
+        )
+
+
+@MMPRETRAIN_BACKBONES.register_module()
+class Res2Net(res2net.Res2Net):
+    """mmpretrain's Res2Net: its stem and shortcut layouts, the last stage only, batch norms that train."""
+
+    layout: ClassVar[str] = "mmpretrain"
+
+    def __init__(
+        self,
+        depth: int,
+        stem_channels: int = 64,
+        out_indices: Sequence[int] = (3,),
+        norm_eval: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(depth, stem_channels=stem_channels, out_indices=out_indices, norm_eval=norm_eval, **kwargs)
+
+
+@MMPRETRAIN_BACKBONES.register_module()
+class RegNet(regnet.RegNet):
+    """mmpretrain's RegNet: the last stage only, batch norms that train."""
+
+    layout: ClassVar[str] = "mmpretrain"
+
+    def __init__(
+        self, arch: str | dict[str, Any], out_indices: Sequence[int] = (3,), norm_eval: bool = False, **kwargs: Any
+    ) -> None:
+        kwargs.pop("base_channels", None)  # mmpretrain's RegNet takes it and ignores it, as its configs pass it
+        super().__init__(arch, out_indices=out_indices, norm_eval=norm_eval, **kwargs)
+
+
+@MMPRETRAIN_BACKBONES.register_module()
+class HRNet(hrnet.HRNet):
+    """mmpretrain's HRNet: ``arch='w32'`` by default, batch norms that train."""
+
+    def __init__(
+        self,
+        arch: str | None = "w32",
+        extra: str | dict[str, dict[str, Any]] | None = None,
+        norm_eval: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(extra, arch=None if extra is not None else arch, norm_eval=norm_eval, **kwargs)

@@ -1,0 +1,122 @@
+"""Names and arguments of mmdet and mmpretrain configs: scopes, layouts, aliases and small helpers."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from cnn_backbones import (
+    BACKBONES,
+    MMPRETRAIN_BACKBONES,
+    BasicBlock,
+    Bottleneck,
+    HRNet,
+    ResNet,
+    ResNetV1c,
+    ResNetV1d,
+    ResNeXt,
+    SimplifiedBasicBlock,
+    get_expansion,
+)
+from cnn_registry import default_scope
+
+SMALL = dict(base_channels=8, stem_channels=8)
+
+
+@pytest.mark.parametrize("prefix", ["", "mmdet."])
+def test_plain_and_mmdet_types_have_mmdet_defaults(prefix):
+    model = BACKBONES.build(dict(type=f"{prefix}ResNet", depth=18, base_channels=8))
+    assert type(model) is ResNet
+    assert model.out_indices == (0, 1, 2, 3) and model.norm_eval is True
+
+
+def test_mmpretrain_prefix_picks_mmpretrain_defaults():
+    model = BACKBONES.build(dict(type="mmpretrain.ResNet", depth=18, base_channels=8))
+    assert model.out_indices == (3,) and model.norm_eval is False and model.stem_channels == 64
+    assert BACKBONES.build(dict(type="mmpretrain.ResNeXt", depth=50, **SMALL)).groups == 32
+    assert BACKBONES.build(dict(type="mmpretrain.RegNet", arch="regnetx_400mf")).out_indices == (3,)
+    assert BACKBONES.build(dict(type="mmpretrain.HRNet", arch="w18_small")).norm_eval is False
+
+
+def test_default_scope_picks_mmpretrain_defaults_and_leaves_no_trace():
+    with default_scope("mmpretrain"):
+        inside = BACKBONES.build(dict(type="ResNet", depth=18, base_channels=8))
+    outside = BACKBONES.build(dict(type="ResNet", depth=18, base_channels=8))
+    assert inside.out_indices == (3,) and outside.out_indices == (0, 1, 2, 3)
+    with default_scope("mmdet"):
+        assert BACKBONES.build(dict(type="ResNet", depth=18, base_channels=8)).out_indices == (0, 1, 2, 3)
+
+
+def test_mmpretrain_registry_is_a_child_of_backbones():
+    assert MMPRETRAIN_BACKBONES.parent is BACKBONES and MMPRETRAIN_BACKBONES.scope == "mmpretrain"
+    # a type mmpretrain has no variant of falls back on ours
+    assert type(BACKBONES.build(dict(type="mmpretrain.GhostNet", widen_factor=0.25))).__name__ == "GhostNet"
+
+
+def test_mmpretrain_v1c_stem_is_conv_modules():
+    keys = set(BACKBONES.build(dict(type="mmpretrain.ResNetV1c", depth=18, **SMALL)).state_dict())
+    assert {"stem.0.conv.weight", "stem.0.bn.running_mean", "stem.2.conv.weight", "stem.2.bn.bias"} <= keys
+    assert "stem.0.weight" not in keys
+
+
+def test_mmpretrain_v1d_has_no_pool_in_a_stride_one_shortcut():
+    model = BACKBONES.build(dict(type="mmpretrain.ResNetV1d", depth=50, **SMALL))
+    assert isinstance(model.layer1[0].downsample[0], nn.Conv2d)
+    assert isinstance(model.layer2[0].downsample[0], nn.AvgPool2d)
+    assert isinstance(ResNetV1d(depth=50, **SMALL).layer1[0].downsample[0], nn.AvgPool2d)  # mmdet keeps it
+
+
+@pytest.mark.parametrize(
+    ("ours", "theirs"),
+    [
+        (lambda: ResNetV1c(depth=18, **SMALL), dict(type="mmpretrain.ResNetV1c", depth=18, **SMALL)),
+        (lambda: ResNetV1d(depth=50, **SMALL), dict(type="mmpretrain.ResNetV1d", depth=50, **SMALL)),
+    ],
+    ids=["V1c", "V1d"],
+)
+def test_either_layout_loads_strictly_into_the_other_with_the_same_outputs(ours, theirs, randomize_norms):
+    mmdet_layout = randomize_norms(ours()).eval()
+    mmpretrain_layout = BACKBONES.build(dict(theirs, out_indices=(0, 1, 2, 3))).eval()
+    mmpretrain_layout.load_state_dict(mmdet_layout.state_dict(), strict=True)
+    back = ours().eval()
+    back.load_state_dict(mmpretrain_layout.state_dict(), strict=True)
+    x = torch.rand(1, 3, 32, 32)
+    with torch.no_grad():
+        for a, b, c in zip(mmdet_layout(x), mmpretrain_layout(x), back(x), strict=True):
+            torch.testing.assert_close(a, b)
+            torch.testing.assert_close(a, c)
+
+
+def test_a_checkpoint_of_neither_layout_still_fails_strictly():
+    state = ResNetV1c(depth=18, **SMALL).state_dict()
+    state["stem.9.weight"] = torch.zeros(1)
+    with pytest.raises(RuntimeError, match="stem.9.weight"):
+        ResNetV1c(depth=18, **SMALL).load_state_dict(state, strict=True)
+
+
+def test_width_per_group_is_base_width():
+    assert ResNeXt(50, groups=2, width_per_group=8, **SMALL).base_width == 8
+    with pytest.raises(ValueError, match="base_width=2 and width_per_group=8"):
+        ResNeXt(50, groups=2, base_width=2, width_per_group=8)
+
+
+def test_hrnet_arch_is_extra_by_name():
+    assert HRNet(arch="w32").out_channels == HRNet("w32").out_channels == (32, 64, 128, 256)
+
+
+def test_simplified_basic_block_has_optional_norms_and_no_last_relu():
+    block = SimplifiedBasicBlock(4, 4, norm_cfg=dict(type="BN")).eval()
+    assert block.conv1.bias is None and isinstance(block.norm1, nn.BatchNorm2d)
+    x = -torch.ones(1, 4, 4, 4)
+    nn.init.zeros_(block.conv2.weight)
+    assert torch.equal(block(x), x + block.norm2(torch.zeros_like(x)))  # negative: no ReLU after the sum
+    assert set(SimplifiedBasicBlock(4, 4).state_dict()) == {"conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias"}
+
+
+def test_get_expansion():
+    assert (get_expansion(BasicBlock), get_expansion(Bottleneck), get_expansion(Bottleneck, 2)) == (1, 4, 2)
+    with pytest.raises(TypeError, match="no expansion"):
+        get_expansion(nn.Conv2d)
+    with pytest.raises(ValueError, match="expansion=0"):
+        get_expansion(Bottleneck, 0)
