@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import inspect
 
 import pytest
 import torch
@@ -25,91 +26,36 @@ from cnn_layers import (
 )
 
 
-def norm(cfg, *args):
-    return build_norm_layer(cfg, *args)[1]
+def norm(cfg):
+    return build_norm_layer(cfg, CHANNELS)[1]
 
 
-# registry -> name -> (builder, extra cfg keys, builder args, builder kwargs, input shape, output shape)
-CONV = {
-    "Conv1d": ({}, (2, 4, 3), {}, (1, 2, 8), (1, 4, 6)),
-    "Conv2d": ({}, (2, 4, 3), {}, (1, 2, 8, 8), (1, 4, 6, 6)),
-    "Conv": ({}, (2, 4, 3), {}, (1, 2, 8, 8), (1, 4, 6, 6)),
-    "Conv3d": ({}, (2, 4, 3), {}, (1, 2, 4, 4, 4), (1, 4, 2, 2, 2)),
-    "deconv": ({}, (2, 4, 2), {"stride": 2}, (1, 2, 3, 3), (1, 4, 6, 6)),
-    "ConvTranspose2d": ({}, (2, 4, 2), {"stride": 2}, (1, 2, 3, 3), (1, 4, 6, 6)),
-    "deconv3d": ({}, (2, 4, 2), {"stride": 2}, (1, 2, 2, 2, 2), (1, 4, 4, 4, 4)),
-    "ConvTranspose3d": ({}, (2, 4, 2), {"stride": 2}, (1, 2, 2, 2, 2), (1, 4, 4, 4, 4)),
-    "ConvWS": ({}, (2, 4, 3), {"padding": 1}, (1, 2, 5, 5), (1, 4, 5, 5)),
-    "ConvWS2d": ({}, (2, 4, 3), {"padding": 1}, (1, 2, 5, 5), (1, 4, 5, 5)),
-    "ConvAWS": ({}, (2, 4, 3), {"padding": 1}, (1, 2, 5, 5), (1, 4, 5, 5)),
-    "ConvAWS2d": ({}, (2, 4, 3), {"padding": 1}, (1, 2, 5, 5), (1, 4, 5, 5)),
-    "Conv2dAdaptivePadding": ({}, (2, 4, 3), {"stride": 2}, (1, 2, 5, 6), (1, 4, 3, 3)),
-    "DCN": ({"deform_groups": 2}, (2, 4, 3), {"padding": 1}, (1, 2, 5, 5), (1, 4, 5, 5)),
-    "DeformConv2d": ({}, (2, 4, 3), {"padding": 1}, (1, 2, 5, 5), (1, 4, 5, 5)),
-    "DCNv2": ({}, (2, 4, 3), {"stride": 2}, (1, 2, 5, 5), (1, 4, 2, 2)),
-    "ModulatedDeformConv2d": ({}, (2, 4, 3), {"stride": 2}, (1, 2, 5, 5), (1, 4, 2, 2)),
+# The catalogue is read from the registries: every type that torch or cnn_layers registers is built
+# from a cfg and run, with no table to keep. Required constructor arguments come from STANDARD_VALUES
+# by name; a layer type with a required argument of another name adds it here.
+BUILDERS = {
+    "conv_layers": (CONV_LAYERS, build_conv_layer),
+    "norm_layers": (NORM_LAYERS, norm),
+    "activation_layers": (ACTIVATION_LAYERS, build_activation_layer),
+    "upsample_layers": (UPSAMPLE_LAYERS, build_upsample_layer),
+    "padding_layers": (PADDING_LAYERS, build_padding_layer),
+    "dropout_layers": (DROPOUT_LAYERS, build_dropout),
 }
-NEEDS_TORCHVISION = {"DCN", "DeformConv2d", "DCNv2", "ModulatedDeformConv2d"}
-NORM = {
-    "BN1d": ({}, (4,), {}, (3, 4, 5), (3, 4, 5)),
-    "BN2d": ({}, (4,), {}, (3, 4, 2, 2), (3, 4, 2, 2)),
-    "BN": ({}, (4,), {}, (3, 4, 2, 2), (3, 4, 2, 2)),
-    "BN3d": ({}, (4,), {}, (3, 4, 2, 2, 2), (3, 4, 2, 2, 2)),
-    "SyncBN": ({}, (4,), {}, (3, 4, 2, 2), (3, 4, 2, 2)),
-    "GN": ({"num_groups": 2}, (4,), {}, (2, 4, 3, 3), (2, 4, 3, 3)),
-    "LN": ({}, (4,), {}, (2, 3, 4), (2, 3, 4)),
-    "IN1d": ({}, (4,), {}, (2, 4, 5), (2, 4, 5)),
-    "IN2d": ({}, (4,), {}, (2, 4, 3, 3), (2, 4, 3, 3)),
-    "IN": ({}, (4,), {}, (2, 4, 3, 3), (2, 4, 3, 3)),
-    "IN3d": ({}, (4,), {}, (2, 4, 2, 2, 2), (2, 4, 2, 2, 2)),
+CHANNELS = 4
+STANDARD_VALUES = {
+    "in_channels": CHANNELS,
+    "out_channels": 6,
+    "kernel_size": 3,
+    "num_groups": 2,
+    "scale_factor": 2,
+    "upsample_kernel": 3,
+    "padding": 1,
 }
-ACTIVATION = {name: ({}, (), {}, (2, 5), (2, 5)) for name in (
-    "ReLU", "LeakyReLU", "PReLU", "RReLU", "ReLU6", "ELU", "Sigmoid", "Tanh", "GELU", "Mish",
-    "SiLU", "Swish", "HSwish", "HSigmoid", "Clamp", "Clip",
-)}  # fmt: skip
-UPSAMPLE = {
-    "nearest": ({"scale_factor": 2}, (), {}, (1, 2, 3, 3), (1, 2, 6, 6)),
-    "bilinear": ({"scale_factor": 2}, (), {}, (1, 2, 3, 3), (1, 2, 6, 6)),
-    "Upsample": ({"scale_factor": 2}, (), {}, (1, 2, 3, 3), (1, 2, 6, 6)),
-    "deconv": ({}, (2, 4, 2), {"stride": 2}, (1, 2, 3, 3), (1, 4, 6, 6)),
-    "ConvTranspose2d": ({}, (2, 4, 2), {"stride": 2}, (1, 2, 3, 3), (1, 4, 6, 6)),
-    "deconv3d": ({}, (2, 4, 2), {"stride": 2}, (1, 2, 2, 2, 2), (1, 4, 4, 4, 4)),
-    "ConvTranspose3d": ({}, (2, 4, 2), {"stride": 2}, (1, 2, 2, 2, 2), (1, 4, 4, 4, 4)),
-    "pixel_shuffle": (
-        {"in_channels": 2, "out_channels": 3, "scale_factor": 2, "upsample_kernel": 3},
-        (),
-        {},
-        (1, 2, 3, 3),
-        (1, 3, 6, 6),
-    ),
-    "PixelShufflePack": (
-        {"in_channels": 2, "out_channels": 3, "scale_factor": 3, "upsample_kernel": 1},
-        (),
-        {},
-        (1, 2, 2, 2),
-        (1, 3, 6, 6),
-    ),
-}
-DROPOUT = {
-    "Dropout": ({"drop_prob": 0.5}, (), {}, (4, 3), (4, 3)),
-    "DropPath": ({"drop_prob": 0.5}, (), {}, (4, 3, 2, 2), (4, 3, 2, 2)),
-}
-PADDING = {name: ({}, (1,), {}, (1, 2, 3, 3), (1, 2, 5, 5)) for name in ("zero", "reflect", "replicate")}
-
-CATALOG = {
-    "conv_layers": (CONV_LAYERS, build_conv_layer, CONV),
-    "norm_layers": (NORM_LAYERS, norm, NORM),
-    "activation_layers": (ACTIVATION_LAYERS, build_activation_layer, ACTIVATION),
-    "upsample_layers": (UPSAMPLE_LAYERS, build_upsample_layer, UPSAMPLE),
-    "padding_layers": (PADDING_LAYERS, build_padding_layer, PADDING),
-    "dropout_layers": (DROPOUT_LAYERS, build_dropout, DROPOUT),
-}
-# DCN types run on torchvision's deform_conv2d: they are peer tests, run by `nox -s peers`.
-CASES = [
-    pytest.param(kind, name, marks=pytest.mark.peer) if name in NEEDS_TORCHVISION else (kind, name)
-    for kind, (_, _, table) in CATALOG.items()
-    for name in table
-]
+# What the norm builder passes itself, and what the upsample builder derives from the type name.
+GIVEN_BY_BUILDER = {"num_features", "num_channels", "normalized_shape", "mode"}
+# Inputs tried in turn, most dimensions first (so a 3-D layer is not run on a 2-D layer's input
+# taken as unbatched); a layer must accept one of them (channels second, and last for LayerNorm).
+INPUTS = [(2, CHANNELS, 3, 3, 3), (2, CHANNELS, 5, 5), (2, CHANNELS, 5), (2, CHANNELS), (2, 3, CHANNELS)]
 
 
 def own_names(registry):
@@ -119,23 +65,62 @@ def own_names(registry):
     )
 
 
-@pytest.mark.parametrize("kind", sorted(CATALOG))
-def test_catalog_covers_every_registered_type(kind):
-    registry, _, table = CATALOG[kind]
-    assert own_names(registry) == sorted(table)
+def standard_cfg(kind, name):
+    """``dict(type=name)`` plus the standard value of each required argument the builder does not give."""
+    registry, _ = BUILDERS[kind]
+    cls = registry.get(name)
+    cfg = {"type": name}
+    for param in inspect.signature(cls).parameters.values():
+        wanted = param.default is param.empty and param.kind in (param.POSITIONAL_OR_KEYWORD, param.KEYWORD_ONLY)
+        if (wanted or (kind == "upsample_layers" and param.name == "scale_factor")) and param.name not in (
+            GIVEN_BY_BUILDER
+        ):
+            assert param.name in STANDARD_VALUES, f"{name} needs {param.name!r}: add a value to STANDARD_VALUES"
+            cfg[param.name] = STANDARD_VALUES[param.name]
+    return cfg
 
 
-@pytest.mark.parametrize(("kind", "name"), CASES)
+def cases():
+    for kind, (registry, _) in BUILDERS.items():
+        for name in own_names(registry):
+            # DCN types run on torchvision's deform_conv2d: peer tests, run by `nox -s peers`.
+            needs_torchvision = registry.get(name).__module__ == "cnn_layers.deform_conv"
+            yield pytest.param(kind, name, marks=pytest.mark.peer) if needs_torchvision else (kind, name)
+
+
+def test_the_catalogue_reaches_every_kind_of_layer():
+    names = {kind: own_names(BUILDERS[kind][0]) for kind in BUILDERS}
+    assert {"Conv2d", "ConvWS", "DCNv2", "Conv2dAdaptivePadding"} <= set(names["conv_layers"])
+    assert {"BN", "GN", "LN", "SyncBN"} <= set(names["norm_layers"])
+    assert {"ReLU", "HSigmoid", "Clamp"} <= set(names["activation_layers"])
+    assert {"nearest", "deconv", "pixel_shuffle"} <= set(names["upsample_layers"])
+    assert {"zero", "reflect"} <= set(names["padding_layers"])
+    assert {"Dropout", "DropPath"} <= set(names["dropout_layers"])
+
+
+@pytest.mark.parametrize(("kind", "name"), list(cases()))
 def test_type_builds_runs_and_keeps_cfg(kind, name):
-    registry, builder, table = CATALOG[kind]
-    extra, args, kwargs, in_shape, out_shape = table[name]
-    cfg = {"type": name, **extra}
+    registry, builder = BUILDERS[kind]
+    cfg = standard_cfg(kind, name)
     before = copy.deepcopy(cfg)
     torch.manual_seed(0)
-    layer = builder(cfg, *args, **kwargs)
+    layer = builder(cfg)
     assert cfg == before
     assert isinstance(layer, registry.get(name))
-    assert layer(torch.randn(in_shape)).shape == out_shape
+    errors = []
+    for shape in INPUTS:
+        try:
+            out = layer(torch.randn(shape))
+        except (RuntimeError, ValueError, IndexError) as exc:
+            errors.append(f"{shape}: {exc}")
+            continue
+        assert isinstance(out, torch.Tensor) and out.dim() == len(shape) and out.shape[0] == shape[0]
+        if kind in ("norm_layers", "activation_layers", "dropout_layers"):
+            assert out.shape == shape
+        if kind == "conv_layers":
+            assert out.shape[1] == STANDARD_VALUES["out_channels"]
+        return
+    pytest.fail(f"{name} ran on none of the standard inputs:\n" + "\n".join(errors))
 
 
 TORCH_EQUIVALENTS = {
@@ -149,7 +134,7 @@ TORCH_EQUIVALENTS = {
 
 @pytest.mark.parametrize(("kind", "name"), sorted(TORCH_EQUIVALENTS))
 def test_types_equal_the_torch_function_they_stand_for(kind, name):
-    _, builder, _ = CATALOG[kind]
+    _, builder = BUILDERS[kind]
     x = torch.linspace(-5, 5, 101)
     torch.testing.assert_close(builder({"type": name})(x), TORCH_EQUIVALENTS[kind, name]()(x))
 

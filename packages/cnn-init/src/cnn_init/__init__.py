@@ -7,6 +7,9 @@
 >>> xavier_init(conv1, distribution='uniform')
 """
 
+import importlib
+import pkgutil
+
 from .base_module import BaseModule
 from .bias_prob import bias_init_with_prob
 from .build_initializer import build_initializer, is_pretrained_cfg
@@ -56,3 +59,12 @@ __all__ = [
     "uniform_init",
     "xavier_init",
 ]
+
+
+def _import_every_module() -> None:
+    """Import each module of the package, so that whatever a module registers is registered."""
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
+
+
+_import_every_module()

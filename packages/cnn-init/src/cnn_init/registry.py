@@ -6,7 +6,9 @@ from typing import TypeVar
 
 from cnn_registry import Registry
 
-INITIALIZERS = Registry("initializers", scope="cnn_init")
+#: Its ``locations`` is the package, whose ``__init__`` imports every module in it,
+#: so a module that registers a new initializer needs no import line.
+INITIALIZERS = Registry("initializers", scope="cnn_init", locations=["cnn_init"])
 
 T = TypeVar("T", bound=type)
 

@@ -7,6 +7,9 @@
 'gn1'
 """
 
+import importlib
+import pkgutil
+
 from .activation import build_activation_layer
 from .clamp import Clamp
 from .conv import build_conv_layer
@@ -87,3 +90,12 @@ __all__ = [
     "same_padding",
     "standardize_weight",
 ]
+
+
+def _import_every_module() -> None:
+    """Import each module of the package, so that whatever a module registers is registered."""
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
+
+
+_import_every_module()
