@@ -230,3 +230,21 @@ def test_a_url_and_a_path_load_with_the_layout_detected(zoo_home, published, tmp
     # a catalog name that a card names loads with that card's layout (here mmcls: backbone.*, head.*)
     features = create_model("resnet18", pretrained="mmcls://resnet18", out_indices=(3,))
     assert torch.equal(features.conv1.weight, published.state["conv1.weight"] * 0.5)
+
+
+@pytest.mark.peer
+@pytest.mark.parametrize("name", ["resnext50_32x4d", "vgg11"])
+def test_torchvision_layouts_of_resnext_and_vgg_give_torchvision_outputs(name, tmp_path):
+    import torchvision.models
+
+    torch.manual_seed(0)
+    theirs = getattr(torchvision.models, name)().eval()
+    for module in theirs.modules():
+        if isinstance(module, torch.nn.BatchNorm2d):  # statistics that are not the identity
+            module.running_mean.normal_()
+            module.running_var.uniform_(0.5, 2.0)
+    torch.save(theirs.state_dict(), tmp_path / f"{name}.pth")
+    ours = create_model(name, pretrained=str(tmp_path / f"{name}.pth")).eval()
+    x = torch.rand(1, 3, 224, 224)
+    with torch.no_grad():
+        torch.testing.assert_close(ours(x), theirs(x), rtol=1e-5, atol=1e-5)
