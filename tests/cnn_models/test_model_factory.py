@@ -127,7 +127,8 @@ def test_names_with_dots_in_the_architecture():
     [
         (dict(name="resnet51"), ValueError, r"name='resnet51': not a known model .* Closest: resnet50"),
         (dict(name="resnet50.tv3_in1k"), ValueError, r"resnet50 has no weight tag 'tv3_in1k'; its tags: tv_in1k"),
-        (dict(name="resnet18", pretrained="resnet50"), ValueError, r"create_model\('resnet18', pretrained=True\)"),
+        (dict(name="resnet18", pretrained="resnet50"), ValueError, r"create_model\('resnet50', pretrained=True\)"),
+        (dict(name="resnet18", pretrained="r50.pth"), ValueError, r"create_model\('resnet18', pretrained=True\)"),
         (dict(name="res2net50_v1d_26w_4s", pretrained=True), ValueError, "has no published weights"),
         (dict(name="resnet18", pretrained=3), TypeError, "pretrained must be True/False, a weight tag"),
         (dict(name="resnet18", num_classes=0), ValueError, "num_classes must be a positive int or None, got 0"),

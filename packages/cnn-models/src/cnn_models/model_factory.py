@@ -154,10 +154,11 @@ def _weights_source(arch: str, tag: str | None, pretrained: object) -> tuple[Wei
         return card, card.checkpoint
     if split_scheme(pretrained)[0] or os.path.exists(pretrained):
         return _card_for_checkpoint(pretrained), pretrained
+    wanted = pretrained if pretrained in ARCHITECTURES else arch
     raise ValueError(
         f"pretrained={pretrained!r} is not a weight tag of {arch} (tags: {_tag_text(arch)}), not a catalog name "
-        f"such as 'torchvision://resnet50' and not an existing file. For a pretrained {arch}, "
-        f"use create_model({arch!r}, pretrained=True)."
+        f"such as 'torchvision://resnet50' and not an existing file. For a pretrained {wanted}, "
+        f"use create_model({wanted!r}, pretrained=True)."
     )
 
 
