@@ -11,7 +11,7 @@ from .registry import HEADS, LOSSES, MODELS, NECKS
 
 
 def build_model(cfg: Mapping[str, Any]) -> nn.Module:
-    """Build a complete model; a cfg without ``type`` is an ``ImageClassifier`` (seed 004's ``model_cfg``).
+    """Build a complete model; a cfg without ``type`` is an ``ImageClassifier`` (the ``model_cfg`` of mmcls's guide).
 
     >>> model = build_model(dict(
     ...     backbone=dict(type='ResNet_CIFAR', depth=18, base_channels=2),

@@ -1,6 +1,6 @@
 """``PRESETS``: named model configs for ``cnn summary``, one per backbone family.
 
-``resnet50`` is seed 004's ``model_cfg`` word for word; ``resnet18_cifar``
+``resnet50`` is the ``model_cfg`` of mmcls's guide to adding a backbone, word for word; ``resnet18_cifar``
 is the classifier ``cnn demo`` trains.
 """
 
@@ -22,7 +22,7 @@ def _classifier(backbone: dict[str, Any], in_channels: int, num_classes: int = 1
 
 
 PRESETS: dict[str, dict[str, Any]] = {
-    # seed 004, verbatim
+    # mmcls's guide to adding a backbone, verbatim
     "resnet50": dict(
         backbone=dict(type="ResNet", depth=50, num_stages=4, out_indices=(3,), style="pytorch"),
         neck=dict(type="GlobalAveragePooling"),

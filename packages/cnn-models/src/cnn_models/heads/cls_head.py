@@ -19,7 +19,7 @@ DEFAULT_LOSS: dict[str, Any] = {"type": "CrossEntropyLoss", "loss_weight": 1.0}
 class ClsHead(BaseModule):
     """A head that turns features into class scores, losses and predictions.
 
-    Subclasses add layers in :meth:`forward`; this base class passes the
+    Subclasses add layers in `forward`; this base class passes the
     last feature through unchanged, so it also serves a backbone that
     already ends in class scores.
 
@@ -27,7 +27,7 @@ class ClsHead(BaseModule):
         loss: config of the loss, built from ``cnn_models.LOSSES``.
         topk: the k of the top-k accuracies reported with the loss.
         cal_acc: report the accuracies with the loss (off for mixed labels).
-        init_cfg: initialisation config (see :class:`cnn_init.BaseModule`).
+        init_cfg: initialisation config (see `cnn_init.BaseModule`).
 
     >>> head = ClsHead(topk=(1,))
     >>> out = head.loss(torch.tensor([[2.0, 0.0], [0.0, 2.0]]), torch.tensor([0, 0]))

@@ -65,7 +65,8 @@ class CSRAClsHead(MultiLabelClsHead):
         in_channels: channels of the backbone's last feature map.
         num_heads: 1, 2, 4, 6 or 8 attention heads, of temperatures `TEMPERATURES`.
         lam: weight of the attended score, ``> 0``.
-        init_cfg: initialisation config (mmpretrain's default: Linear layers from N(0, 0.01)).
+        init_cfg: initialisation config. mmpretrain's default names Linear layers,
+            which this head does not have, so it set nothing; ours is ``None``.
         **kwargs: ``loss``, ``thr`` and ``topk`` of `MultiLabelClsHead`.
 
     >>> head = CSRAClsHead(num_classes=5, in_channels=8, num_heads=2, lam=0.1)
@@ -88,7 +89,6 @@ class CSRAClsHead(MultiLabelClsHead):
             raise ValueError(f"num_heads must be one of {sorted(TEMPERATURES)}, got {num_heads!r}")
         if isinstance(lam, bool) or not isinstance(lam, (int, float)) or lam <= 0:
             raise ValueError(f"lam must be a positive number, got {lam!r}")
-        init_cfg = {"type": "Normal", "layer": "Linear", "std": 0.01} if init_cfg is None else init_cfg
         super().__init__(init_cfg=init_cfg, **kwargs)
         self.num_classes = check_class_count(num_classes, "num_classes")
         self.in_channels = check_class_count(in_channels, "in_channels")

@@ -1,4 +1,4 @@
-"""``LinearClsHead``: one fully connected layer, the head of seed 004."""
+"""``LinearClsHead``: one fully connected layer, the head of mmcls's guide to adding a backbone."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ class LinearClsHead(ClsHead):
         in_channels: width of the feature coming from the neck.
         loss: config of the loss.
         topk: the k of the reported top-k accuracies.
-        **kwargs: ``cal_acc`` and ``init_cfg`` of :class:`ClsHead`.
+        **kwargs: ``cal_acc`` and ``init_cfg`` of `ClsHead`.
 
     >>> head = LinearClsHead(num_classes=3, in_channels=8)
     >>> head((torch.ones(2, 8),)).shape
@@ -44,14 +44,12 @@ class LinearClsHead(ClsHead):
         self.in_channels = check_class_count(in_channels, "in_channels")
         check_topk_fits(self.topk, self.num_classes)
         self.fc = nn.Linear(self.in_channels, self.num_classes)
-        normal_init(self.fc, mean=0, std=0.01, bias=0)  # usable before init_weights()
+        self.default_init()  # usable before init_weights()
 
-    def init_weights(self) -> None:
-        """``fc`` weights from N(0, 0.01) and zero bias, as in seed 004; an ``init_cfg`` replaces this."""
-        if self.init_cfg is not None:
-            super().init_weights()
-        else:
-            normal_init(self.fc, mean=0, std=0.01, bias=0)
+    def default_init(self) -> None:
+        """``fc`` weights from N(0, 0.01) and zero bias, as in mmcls; `init_weights` runs this unless an
+        ``init_cfg`` is given."""
+        normal_init(self.fc, mean=0, std=0.01, bias=0)
 
     def forward(self, feats: torch.Tensor | Sequence[torch.Tensor]) -> torch.Tensor:
         return self.fc(self.pre_logits(feats))

@@ -48,14 +48,12 @@ class MultiLabelLinearClsHead(MultiLabelClsHead):
         if self.pred_topk is not None and self.pred_topk > self.num_classes:
             raise ValueError(f"topk={topk} is more than num_classes={self.num_classes}")
         self.fc = nn.Linear(self.in_channels, self.num_classes)
-        normal_init(self.fc, mean=0, std=0.01, bias=0)  # usable before init_weights()
+        self.default_init()  # usable before init_weights()
 
-    def init_weights(self) -> None:
-        """``fc`` weights from N(0, 0.01) and zero bias, as in mmcls; an ``init_cfg`` replaces this."""
-        if self.init_cfg is not None:
-            super().init_weights()
-        else:
-            normal_init(self.fc, mean=0, std=0.01, bias=0)
+    def default_init(self) -> None:
+        """``fc`` weights from N(0, 0.01) and zero bias, as in mmcls; `init_weights` runs this unless an
+        ``init_cfg`` is given."""
+        normal_init(self.fc, mean=0, std=0.01, bias=0)
 
     def forward(self, feats: torch.Tensor | Sequence[torch.Tensor]) -> torch.Tensor:
         return self.fc(self.pre_logits(feats))

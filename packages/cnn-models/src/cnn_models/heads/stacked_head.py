@@ -61,7 +61,7 @@ class StackedLinearClsHead(ClsHead):
         act_cfg: activation of the hidden layers, ReLU by default; ``None`` for none (as mmpretrain).
         loss: config of the loss.
         topk: the k of the reported top-k accuracies.
-        **kwargs: ``cal_acc`` and ``init_cfg`` of :class:`ClsHead`.
+        **kwargs: ``cal_acc`` and ``init_cfg`` of `ClsHead`.
 
     >>> head = StackedLinearClsHead(num_classes=3, in_channels=8, mid_channels=[16, 4])
     >>> head(torch.ones(2, 8)).shape

@@ -12,7 +12,7 @@ from .weighted_loss import weighted_loss
 
 @weighted_loss
 def l1_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Element-wise ``|pred - target|``, with ``weight``/``reduction``/``avg_factor`` from :func:`weighted_loss`.
+    """Element-wise ``|pred - target|``, with ``weight``/``reduction``/``avg_factor`` from `weighted_loss`.
 
     >>> l1_loss(torch.tensor([1.0, -1.0]), torch.tensor([0.0, 0.0]))
     tensor(1.)

@@ -13,7 +13,7 @@ from .weighted_loss import weighted_loss
 
 @weighted_loss
 def mse_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Element-wise ``(pred - target) ** 2``, with the arguments of :func:`weighted_loss`.
+    """Element-wise ``(pred - target) ** 2``, with the arguments of `weighted_loss`.
 
     >>> mse_loss(torch.tensor([1.0, 3.0]), torch.tensor([0.0, 0.0]))
     tensor(5.)

@@ -1,6 +1,6 @@
 """``weighted_loss``: turn an element-wise loss into one with weights and reductions.
 
-Seed 004 writes a loss as a function returning one value per element and
+mmcls's guide to adding a loss writes it as a function returning one value per element and
 decorates it; the decorator adds the ``weight``, ``reduction`` and
 ``avg_factor`` arguments every loss in this package understands.
 """
@@ -87,7 +87,7 @@ def weighted_loss(loss_func: Callable[..., torch.Tensor]) -> Callable[..., torch
     """Decorate ``loss_func(pred, target, **kwargs)`` returning an element-wise loss.
 
     The decorated function takes ``(pred, target, weight=None, reduction='mean',
-    avg_factor=None, **kwargs)``, see :func:`weight_reduce_loss`.
+    avg_factor=None, **kwargs)``, see `weight_reduce_loss`.
 
     >>> @weighted_loss
     ... def l1(pred, target):

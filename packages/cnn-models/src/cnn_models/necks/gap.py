@@ -1,4 +1,4 @@
-"""``GlobalAveragePooling``: the neck of seed 004, one vector per stage output."""
+"""``GlobalAveragePooling``: the neck of mmcls's ResNet classifiers, one vector per stage output."""
 
 from __future__ import annotations
 

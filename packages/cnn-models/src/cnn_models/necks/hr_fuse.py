@@ -33,7 +33,8 @@ class HRFuseScales(BaseModule):
         in_channels: the widths of HRNet's four outputs, e.g. ``(18, 36, 72, 144)`` for w18.
         out_channels: width of the fused map.
         norm_cfg: normalisation of the fusion convs.
-        init_cfg: initialisation config (mmpretrain's default: Linear layers from N(0, 0.01)).
+        init_cfg: initialisation config. mmpretrain's default names Linear layers,
+            which this neck does not have, so it set nothing; ours is ``None``.
 
     >>> neck = HRFuseScales(in_channels=(2, 4, 8, 16), out_channels=32)
     >>> feats = tuple(torch.rand(1, c, 16 // 2**i, 16 // 2**i) for i, c in enumerate((2, 4, 8, 16)))
@@ -48,7 +49,7 @@ class HRFuseScales(BaseModule):
         norm_cfg: Mapping[str, Any] | None = None,
         init_cfg: dict[str, Any] | list[dict[str, Any]] | None = None,
     ) -> None:
-        super().__init__(init_cfg={"type": "Normal", "layer": "Linear", "std": 0.01} if init_cfg is None else init_cfg)
+        super().__init__(init_cfg=init_cfg)
         if (
             isinstance(in_channels, (str, int))
             or not isinstance(in_channels, Sequence)

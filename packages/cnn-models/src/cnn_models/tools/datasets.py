@@ -72,7 +72,7 @@ def random_image_tensors(
 def build_datasets(cfg: Mapping[str, Any], seed: int = 0) -> tuple[TensorDataset, TensorDataset]:
     """``(train, test)`` datasets from ``cfg``: ``dict(type='digits'|'random', test_fraction=0.25, ...)``.
 
-    The other keys go to :func:`load_digits_tensors` or :func:`random_image_tensors`;
+    The other keys go to `load_digits_tensors` or `random_image_tensors`;
     ``subset`` keeps only the first that many samples before the split. ``cfg`` is not modified.
 
     >>> train, test = build_datasets(dict(type='random', num_samples=40, image_size=8))

@@ -1,6 +1,6 @@
 """``run_demo``: the project's main job on embedded defaults.
 
-Seed 004's classifier, ResNet_CIFAR-18 + GlobalAveragePooling +
+The digits classifier: ResNet_CIFAR-18 + GlobalAveragePooling +
 LinearClsHead + CrossEntropyLoss, trained on scikit-learn's handwritten
 digits upsampled to 10x10, then saved with ``cnn_zoo.save_checkpoint``,
 reloaded with ``cnn_zoo.load_checkpoint`` and checked to predict the same.
@@ -45,7 +45,7 @@ CHECKPOINT_NAME = "digits_resnet18_cifar.pth"
 
 @dataclass
 class DemoResult:
-    """What :func:`run_demo` measured."""
+    """What `run_demo` measured."""
 
     test_accuracy: float
     checkpoint: Path
@@ -80,7 +80,7 @@ def run_demo(
         seed: seeds the weights, the split and the batch order; the same seed and thread count give
             the same results.
         out: folder for the checkpoint.
-        overrides: dotted-key changes of :data:`DEMO_CONFIG`, e.g. ``{'data.subset': 200}``.
+        overrides: dotted-key changes of `DEMO_CONFIG`, e.g. ``{'data.subset': 200}``.
         progress: show a progress bar per epoch.
         log: where the report lines go.
     """

@@ -18,7 +18,7 @@ from torch import nn
 
 
 class GradientAveraging(nn.Module):
-    """Wrap ``module`` for data-parallel training; call :meth:`average_gradients` after ``backward()``.
+    """Wrap ``module`` for data-parallel training; call `average_gradients` after ``backward()``.
 
     Args:
         module: the model, identical in structure on every rank.

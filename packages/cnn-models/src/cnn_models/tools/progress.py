@@ -52,7 +52,7 @@ class PlainProgress:
 
 
 def progress_bar(iterable: Iterable[T], total: int, desc: str = "", enabled: bool = True) -> Iterable[T]:
-    """Wrap ``iterable`` in a progress bar on stderr: tqdm if installed, else :class:`PlainProgress`.
+    """Wrap ``iterable`` in a progress bar on stderr: tqdm if installed, else `PlainProgress`.
 
     With ``enabled=False`` the iterable comes back unwrapped.
 

@@ -28,7 +28,7 @@ class StageRow:
 
 @dataclass
 class ModelSummary:
-    """The rows and totals of :func:`summarize`; ``str()`` is a markdown table."""
+    """The rows and totals of `summarize`; ``str()`` is a markdown table."""
 
     model_type: str
     input_shape: tuple[int, ...]
@@ -99,7 +99,7 @@ def _stage_flops(counts: dict, key: str) -> int:
 def summarize(model: nn.Module, input_shape: Sequence[int] = (3, 224, 224)) -> ModelSummary:
     """Run one image of ``input_shape`` through ``model`` in eval mode and tabulate each stage.
 
-    FLOPs are counted by :class:`torch.utils.flop_counter.FlopCounterMode`
+    FLOPs are counted by `torch.utils.flop_counter.FlopCounterMode`
     (2 per multiply-accumulate of convolutions and matrix products).
 
     >>> model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.Flatten(), nn.Linear(8, 1))

@@ -149,7 +149,7 @@ def train_classifier(
     """Train the config's classifier on its data; evaluate on the test split.
 
     ``epochs`` and ``seed`` override ``cfg['train']``. Under ``torchrun`` the
-    batch norms become :class:`cnn_layers.SyncBatchNorm`, the model is wrapped
+    batch norms become `cnn_layers.SyncBatchNorm`, the model is wrapped
     in ``DistributedDataParallel`` and each rank sees its share of every epoch;
     only rank 0 prints. On CPU with synchronised batch norm, which torch's
     DDP refuses, `GradientAveraging` takes DDP's place. ``cfg`` is not modified.
