@@ -72,3 +72,23 @@ def test_overrides_keep_attribute_access_and_leave_the_input_alone() -> None:
     assert isinstance(result, ConfigDict)
     assert result.model.depth == 101 and result.model.norm_cfg.type == "GN"
     assert cfg == {"model": {"depth": 50}}
+
+
+def test_constructors_built_from_a_loaded_config_keep_attribute_access() -> None:
+    from cnn_registry import Registry
+
+    heads = Registry("heads_cfgdict", scope="t")
+
+    @heads.register_module()
+    class Head:
+        def __init__(self, train_cfg: dict, stages: list) -> None:
+            self.assigner = train_cfg.assigner.type  # OpenMMLab code reads nested cfgs by attribute
+            self.first = stages[0].k
+            train_cfg.pop("assigner")  # and may change its copy
+
+    cfg = ConfigDict(type="Head", train_cfg={"assigner": {"type": "MaxIoU"}}, stages=[{"k": 3}])
+    head = heads.build(cfg.copy())
+    assert (head.assigner, head.first) == ("MaxIoU", 3)
+    assert cfg.train_cfg.assigner.type == "MaxIoU"  # the caller's config is untouched
+    plain = heads.build(dict(type="Head", train_cfg=ConfigDict(assigner={"type": "A"}), stages=[ConfigDict(k=1)]))
+    assert plain.assigner == "A"

@@ -21,10 +21,17 @@ def copy_containers(value: Any) -> Any:
 
     Constructors may mutate the dicts they receive (``dcn.pop(...)``); giving
     them copies keeps the caller's config intact without deep-copying tensors
-    or modules that a config may hold.
+    or modules that a config may hold. A `ConfigDict` stays a `ConfigDict`,
+    so a constructor may read ``train_cfg.assigner`` as OpenMMLab code does.
     """
     if isinstance(value, Mapping):
-        return {k: copy_containers(v) for k, v in value.items()}
+        copied = {k: copy_containers(v) for k, v in value.items()}
+        if type(value) is not dict:
+            from .config_dict import ConfigDict
+
+            if isinstance(value, ConfigDict):
+                return ConfigDict(copied)
+        return copied
     if isinstance(value, list):
         return [copy_containers(v) for v in value]
     if isinstance(value, tuple) and not hasattr(value, "_fields"):
