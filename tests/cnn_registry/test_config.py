@@ -324,3 +324,9 @@ def test_file_variables_are_replaced_as_in_mmengine(tmp_path: Path, suffix: str)
         "name": f"r50_8xb32{suffix}",
         "ext": suffix,
     }
+
+
+def test_a_directory_is_named_as_one(tmp_path: Path) -> None:
+    (tmp_path / "configs.json").mkdir()
+    with pytest.raises(ConfigError, match=r"configs\.json' is a directory"):
+        load_config(tmp_path / "configs.json")

@@ -140,8 +140,10 @@ def _load(path: str, chain: tuple[str, ...]) -> dict[str, Any]:
     if path in chain:
         cycle = " -> ".join([*chain, path])
         raise ConfigError(f"_base_ files form a cycle: {cycle}")
+    where = f" (a _base_ of {chain[-1]})" if chain else ""
+    if os.path.isdir(path):
+        raise ConfigError(f"config file {path!r}{where} is a directory; give the path of a file in it")
     if not os.path.isfile(path):
-        where = f" (a _base_ of {chain[-1]})" if chain else ""
         raise FileNotFoundError(f"config file {path!r}{where} does not exist")
     suffix = os.path.splitext(path)[1].lower()
     if suffix not in SUFFIXES:
