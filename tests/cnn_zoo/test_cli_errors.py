@@ -79,12 +79,13 @@ def test_convert_with_a_bad_revise_regex(capsys, tmp_path):
 
 
 def test_convert_without_the_safetensors_extra(tmp_path):
-    path = tmp_path / "w.pth"
-    torch.save({"w": torch.ones(1)}, path)
+    from cnn_zoo import save_checkpoint
+
+    source = save_checkpoint({"w": torch.ones(1)}, tmp_path / "w.safetensors")
     code = (
         "import sys; sys.modules['safetensors'] = None  # as if the extra were not installed\n"
         "from cnn_zoo.cli import main\n"
-        f"sys.exit(main(['convert', {str(path)!r}, {str(tmp_path / 'w.safetensors')!r}]))\n"
+        f"sys.exit(main(['convert', {str(source)!r}, {str(tmp_path / 'w.pth')!r}]))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert result.returncode == 1
