@@ -144,3 +144,18 @@ def test_dumps_load_in_mmengine_and_theirs_load_here(tmp_path: Path, suffix: str
 def _plain(cfg: object) -> object:
     """JSON-shaped (tuples as lists): what .json and .yaml can hold."""
     return json.loads(json.dumps(cfg))
+
+
+def test_config_facade_agrees_with_mmengine(tmp_path: Path) -> None:
+    mmengine_config = pytest.importorskip("mmengine.config")
+    _write_configs(tmp_path)
+    options = {"model.depth": 18, "stages.1.k": 9, "optimizer.momentum": 0.9}
+    theirs = mmengine_config.Config.fromfile(str(tmp_path / "child.py"))
+    theirs.merge_from_dict(options)
+    ours = cnn_registry.Config.fromfile(tmp_path / "child.py")
+    ours.merge_from_dict(options)
+    assert ours == theirs.to_dict()
+    (tmp_path / "theirs_pretty.py").write_text(theirs.pretty_text)
+    (tmp_path / "ours_pretty.py").write_text(ours.pretty_text)
+    assert mmengine_config.Config.fromfile(str(tmp_path / "ours_pretty.py")).to_dict() == ours
+    assert cnn_registry.Config.fromfile(tmp_path / "theirs_pretty.py") == theirs.to_dict()

@@ -68,11 +68,11 @@ class ConfigDict(dict):
         return self[key]
 
     def copy(self) -> ConfigDict:
-        """A shallow copy that is still a ``ConfigDict``."""
-        return ConfigDict(self)
+        """A shallow copy of the same class."""
+        return type(self)(self)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (ConfigDict, (dict(self),))
+        return (type(self), (dict(self),))
 
     def to_dict(self) -> dict[str, Any]:
         """A plain ``dict`` copy, recursively (lists and tuples are copied too)."""
