@@ -99,3 +99,18 @@ def test_loading_the_part_under_a_prefix(tmp_path):
     target = nn.Sequential(nn.Conv2d(3, 3, 1), nn.BatchNorm2d(3))
     Pretrained(str(path), prefix="backbone.", strict=True)(target)
     assert torch.equal(target[0].weight, backbone[0].weight)
+
+
+def test_save_checkpoint_takes_a_whole_checkpoint_as_mmengine_does(tmp_path):
+    source = model()
+    checkpoint = {"state_dict": source.state_dict(), "meta": {"epoch": 3}, "message_hub": {"iter": 9}}
+    path = save_checkpoint(checkpoint, tmp_path / "epoch_3.pth")
+    from cnn_zoo import read_checkpoint
+
+    saved = read_checkpoint(path)
+    assert saved["meta"] == {"epoch": 3} and saved["message_hub"] == {"iter": 9}
+    assert sorted(saved["state_dict"]) == sorted(source.state_dict())
+    assert list(checkpoint) == ["state_dict", "meta", "message_hub"]  # the caller's dict is not changed
+    target = nn.Sequential(nn.Conv2d(3, 3, 1), nn.BatchNorm2d(3))
+    load_checkpoint(target, path, strict=True)
+    assert torch.equal(target[0].weight, source[0].weight)

@@ -229,7 +229,10 @@ def save_checkpoint(
 
     A torch file holds ``{'state_dict': ..., 'meta': meta}``, as mmcv/mmengine
     write them; a safetensors file holds the tensors, with ``meta`` as string
-    metadata. Tensors are moved to the CPU first.
+    metadata. Tensors are moved to the CPU first, and the state dict's
+    ``_metadata`` is kept. A whole checkpoint, a mapping with a ``state_dict``
+    mapping inside (what mmengine's ``save_checkpoint(checkpoint, filename)``
+    takes), is saved with its other entries; ``meta``, if given, replaces its own.
 
     >>> import os, tempfile
     >>> path = save_checkpoint(nn.Linear(1, 1), os.path.join(tempfile.mkdtemp(), 'l.pth'), meta={'epoch': 1})
@@ -250,10 +253,17 @@ def save_checkpoint(
         )
     if meta is not None and not isinstance(meta, Mapping):
         raise TypeError(f"meta must be a mapping or None, got {type(meta).__name__}: {meta!r}")
+    extra: dict[str, Any] = {}
+    inner = state_dict.get("state_dict")
+    if isinstance(inner, Mapping):  # a whole checkpoint, as mmengine saves them
+        extra = {k: v for k, v in state_dict.items() if k != "state_dict"}
+        if meta is None and isinstance(extra.get("meta"), Mapping):
+            meta = extra["meta"]
+        state_dict = inner
     cpu = _with_metadata(
         state_dict, {k: v.detach().cpu() if isinstance(v, torch.Tensor) else v for k, v in state_dict.items()}
     )
     path = Path(path).expanduser()
     if path.suffix == SAFETENSORS_SUFFIX:
         return write_checkpoint_file(cpu, path, metadata={str(k): str(v) for k, v in (meta or {}).items()})
-    return write_checkpoint_file({"state_dict": cpu, "meta": dict(meta or {})}, path)
+    return write_checkpoint_file({**extra, "state_dict": cpu, "meta": dict(meta or {})}, path)
