@@ -216,7 +216,8 @@ def accepted_arguments(obj_cls: Any, rejecter: str | None = None) -> list[str] |
     names: list[str] = []
     matched = rejecter is None
     for qualname, function in functions:
-        matched = matched or qualname == rejecter
+        # Python names the function by its qualified name; a bare name ('__init__') is matched loosely.
+        matched = matched or qualname == rejecter or ("." not in str(rejecter) and qualname.endswith(f".{rejecter}"))
         try:
             parameters = list(inspect.signature(function).parameters.values())
         except (TypeError, ValueError):
