@@ -22,10 +22,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
+import torch.nn as nn
+
 from cnn_registry import Registry
 
 from . import hrnet, regnet, res2net, resnet, resnext
 from .registry import BACKBONES
+from .res_layer import ResLayer
 
 MMPRETRAIN_BACKBONES = Registry("backbones", parent=BACKBONES, scope="mmpretrain")
 
@@ -100,9 +103,14 @@ class ResNeXt(resnext.ResNeXt):
 
 @MMPRETRAIN_BACKBONES.register_module()
 class Res2Net(res2net.Res2Net):
-    """mmpretrain's Res2Net: its stem and shortcut layouts, the last stage only, batch norms that train."""
+    """mmpretrain's Res2Net: ConvModule stem, the last stage only, batch norms that train.
+
+    Unlike its ResNet-D, mmpretrain's Res2Net keeps the shortcut's average pool at stride 1, and it
+    pools the last slice of every stage's first block, also at stride 1.
+    """
 
     layout: ClassVar[str] = "mmpretrain"
+    stage_pool_at_stride_one: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -113,6 +121,10 @@ class Res2Net(res2net.Res2Net):
         **kwargs: Any,
     ) -> None:
         super().__init__(depth, stem_channels=stem_channels, out_indices=out_indices, norm_eval=norm_eval, **kwargs)
+
+    def make_res_layer(self, **kwargs: Any) -> nn.Module:
+        """A stage whose ResNet-D shortcut keeps its pool at stride 1."""
+        return ResLayer(pool_at_stride_one=True, **kwargs)
 
 
 @MMPRETRAIN_BACKBONES.register_module()

@@ -37,6 +37,7 @@ class Bottle2neck(Bottleneck):
         scales: Number of slices, at least 2.
         base_width: Channels of a slice at ``base_channels``.
         base_channels: The ``planes`` at which a slice has ``base_width`` channels.
+        stage_pool_at_stride_one: Pool the last slice of a stage's first block also at stride 1 (mmpretrain).
 
     Example:
         >>> import torch
@@ -54,11 +55,13 @@ class Bottle2neck(Bottleneck):
         scales: int = 4,
         base_width: int = 26,
         base_channels: int = 64,
+        stage_pool_at_stride_one: bool = False,
         **kwargs: Any,
     ) -> None:
         if not isinstance(scales, int) or scales < 2:
             raise ValueError(f"scales={scales!r}: expected an int >= 2 (scales=1 is a plain ResNet bottleneck)")
         self.scales = scales
+        self.stage_pool_at_stride_one = stage_pool_at_stride_one
         super().__init__(inplanes, planes, base_width=base_width, base_channels=base_channels, **kwargs)
         self.width = self.mid_channels_per_scale
 
@@ -73,7 +76,7 @@ class Bottle2neck(Bottleneck):
         """``scales - 1`` 3x3 convs with their norms in ``convs``/``bns``, and a pool for the last slice."""
         width = channels // self.scales
         self.stage_type = "stage" if first_in_stage else "normal"
-        if self.stage_type == "stage" and self.conv2_stride != 1:
+        if self.pools_last_slice:
             self.pool = nn.AvgPool2d(kernel_size=3, stride=self.conv2_stride, padding=1)
         self.convs = nn.ModuleList(
             build_conv_layer(
@@ -90,6 +93,12 @@ class Bottle2neck(Bottleneck):
         )
         self.bns = nn.ModuleList(build_norm_layer(norm_cfg, width, postfix=i + 1)[1] for i in range(self.scales - 1))
 
+    @property
+    def pools_last_slice(self) -> bool:
+        """Whether the last slice is average-pooled: in the first block of a stage when it strides (mmdet), or
+        always there with ``stage_pool_at_stride_one`` (mmpretrain)."""
+        return self.stage_type == "stage" and (self.conv2_stride != 1 or self.stage_pool_at_stride_one)
+
     def forward_middle(self, x: torch.Tensor) -> torch.Tensor:
         """Filter the slices hierarchically and concatenate them again."""
         slices = torch.split(x, self.width, dim=1)
@@ -101,7 +110,7 @@ class Bottle2neck(Bottleneck):
             sp = self.relu(bn(conv(sp.contiguous())))
             outs.append(sp)
         last = slices[-1]
-        if self.stage_type == "stage" and self.conv2_stride != 1:
+        if self.pools_last_slice:
             last = self.pool(last)
         outs.append(last)
         return torch.cat(outs, dim=1)
@@ -136,6 +145,9 @@ class Res2Net(ResNet):
         152: (Bottle2neck, (3, 8, 36, 3)),
     }
 
+    stage_pool_at_stride_one: ClassVar[bool] = False
+    """mmpretrain pools the last slice of a stage's first block even at stride 1; mmdet does not."""
+
     def __init__(
         self,
         depth: int,
@@ -155,5 +167,10 @@ class Res2Net(ResNet):
     def stage_specs(self, depth: int) -> tuple[type[BasicBlock] | type[Bottleneck], list[StageSpec]]:
         """ResNet's stages of ``Bottle2neck`` blocks, each with ``scales`` slices."""
         block, specs = super().stage_specs(depth)
-        args = dict(scales=self.scales, base_width=self.base_width, base_channels=self.base_channels)
+        args = dict(
+            scales=self.scales,
+            base_width=self.base_width,
+            base_channels=self.base_channels,
+            stage_pool_at_stride_one=self.stage_pool_at_stride_one,
+        )
         return block, [StageSpec(s.planes, s.num_blocks, args) for s in specs]

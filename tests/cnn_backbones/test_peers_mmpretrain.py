@@ -1,0 +1,66 @@
+"""Our 'mmpretrain' scope against mmpretrain 1.2 itself: same keys and shapes, same outputs with its weights.
+
+Runs in the peer session (torch 2.14.1 with mmengine, mmcv-lite and mmpretrain installed). Batch-norm
+statistics and affine parameters are randomised first, so a wrongly wired norm cannot hide.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from cnn_backbones import BACKBONES
+
+pytestmark = pytest.mark.peer
+
+X = torch.rand(1, 3, 64, 64, generator=torch.Generator().manual_seed(0))
+
+CONFIGS = [
+    ("ResNet", dict(depth=18)),
+    ("ResNet", dict(depth=50, out_indices=(0, 1, 2, 3))),
+    ("ResNetV1c", dict(depth=50)),
+    ("ResNetV1d", dict(depth=50, out_indices=(1, 3))),
+    ("ResNeXt", dict(depth=50)),
+    ("ResNeXt", dict(depth=50, groups=32, width_per_group=8)),
+    ("Res2Net", dict(depth=50)),
+    ("Res2Net", dict(depth=50, scales=8, base_width=14, deep_stem=False, avg_down=False)),
+    ("RegNet", dict(arch="regnetx_400mf")),
+    ("HRNet", dict(arch="w18")),
+]
+
+
+def _peer(name: str, kwargs: dict) -> torch.nn.Module:
+    """mmpretrain's backbone in eval mode (its ``train()`` returns None, so it cannot be chained)."""
+    backbones = pytest.importorskip("mmpretrain.models.backbones")
+    model = getattr(backbones, name)(**kwargs)
+    model.eval()
+    return model
+
+
+def _shapes(model: torch.nn.Module) -> dict[str, tuple[int, ...]]:
+    return {k: tuple(v.shape) for k, v in model.state_dict().items()}
+
+
+@pytest.mark.parametrize(("name", "kwargs"), CONFIGS, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CONFIGS)])
+def test_same_keys_and_outputs_as_mmpretrain(name, kwargs, randomize_norms):
+    theirs = randomize_norms(_peer(name, kwargs))
+    ours = BACKBONES.build(dict(type=f"mmpretrain.{name}", **kwargs)).eval()
+    assert _shapes(ours) == _shapes(theirs)
+    assert ours.norm_eval == theirs.norm_eval
+    ours.load_state_dict(theirs.state_dict(), strict=True)
+    with torch.no_grad():
+        mine, peer = ours(X), theirs(X)
+    peer = tuple(peer) if isinstance(peer, (tuple, list)) else (peer,)
+    assert len(mine) == len(peer)
+    for a, b in zip(mine, peer, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["ResNetV1c", "ResNetV1d"])
+def test_mmpretrain_checkpoints_load_strictly_into_the_mmdet_layout(name, randomize_norms):
+    theirs = randomize_norms(_peer(name, dict(depth=50, out_indices=(0, 1, 2, 3))))
+    ours = BACKBONES.build(dict(type=name, depth=50)).eval()  # mmdet's layout: flat stem, pooled shortcuts
+    ours.load_state_dict(theirs.state_dict(), strict=True)
+    with torch.no_grad():
+        for a, b in zip(ours(X), theirs(X), strict=True):
+            torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-5)
