@@ -8,16 +8,8 @@ from torch import nn
 
 from .initializer import Initializer
 from .registry import register_initializer
-from .validation import check_module, check_number
+from .validation import check_bounds, check_module, check_number
 from .weight_and_bias import init_weight_and_bias
-
-
-def _check_bounds(a: Any, b: Any, func: str) -> tuple[float, float]:
-    a = check_number(a, "a", func)
-    b = check_number(b, "b", func)
-    if not a < b:
-        raise ValueError(f"{func}: the lower bound a must be smaller than the upper bound b, got a={a!r}, b={b!r}")
-    return a, b
 
 
 def trunc_normal_init(
@@ -39,7 +31,7 @@ def trunc_normal_init(
     check_module(module, "trunc_normal_init")
     mean = check_number(mean, "mean", "trunc_normal_init")
     std = check_number(std, "std", "trunc_normal_init", minimum=0)
-    a, b = _check_bounds(a, b, "trunc_normal_init")
+    a, b = check_bounds(a, b, "trunc_normal_init", strict=True)
     bias = check_number(bias, "bias", "trunc_normal_init")
     init_weight_and_bias(module, lambda weight: nn.init.trunc_normal_(weight, mean, std, a, b), bias)
 
@@ -64,7 +56,7 @@ class TruncNormalInit(Initializer):
         func = type(self).__name__
         self.mean = check_number(mean, "mean", func)
         self.std = check_number(std, "std", func, minimum=0)
-        self.a, self.b = _check_bounds(a, b, func)
+        self.a, self.b = check_bounds(a, b, func, strict=True)
 
     def init_module(self, module: nn.Module) -> None:
         trunc_normal_init(module, self.mean, self.std, self.a, self.b, self.bias)

@@ -8,16 +8,8 @@ from torch import nn
 
 from .initializer import Initializer
 from .registry import register_initializer
-from .validation import check_module, check_number
+from .validation import check_bounds, check_module, check_number
 from .weight_and_bias import init_weight_and_bias
-
-
-def _check_range(a: Any, b: Any, func: str) -> tuple[float, float]:
-    a = check_number(a, "a", func)
-    b = check_number(b, "b", func)
-    if a > b:
-        raise ValueError(f"{func}: the lower bound a must not exceed the upper bound b, got a={a!r}, b={b!r}")
-    return a, b
 
 
 def uniform_init(module: nn.Module, a: float = 0, b: float = 1, bias: float = 0) -> None:
@@ -29,7 +21,7 @@ def uniform_init(module: nn.Module, a: float = 0, b: float = 1, bias: float = 0)
     True
     """
     check_module(module, "uniform_init")
-    a, b = _check_range(a, b, "uniform_init")
+    a, b = check_bounds(a, b, "uniform_init", strict=False)
     bias = check_number(bias, "bias", "uniform_init")
     init_weight_and_bias(module, lambda weight: nn.init.uniform_(weight, a, b), bias)
 
@@ -49,7 +41,7 @@ class UniformInit(Initializer):
 
     def __init__(self, a: float = 0, b: float = 1, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.a, self.b = _check_range(a, b, type(self).__name__)
+        self.a, self.b = check_bounds(a, b, type(self).__name__, strict=False)
 
     def init_module(self, module: nn.Module) -> None:
         uniform_init(module, self.a, self.b, self.bias)

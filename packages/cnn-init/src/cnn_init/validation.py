@@ -39,3 +39,14 @@ def check_choice(value: Any, name: str, func: str, choices: Collection[str]) -> 
         expected = ", ".join(repr(c) for c in choices)
         raise ValueError(f"{func}: {name} must be one of {expected}, got {value!r}")
     return value
+
+
+def check_bounds(a: Any, b: Any, func: str, *, strict: bool) -> tuple[float, float]:
+    """``(a, b)`` as floats, after checking that they are numbers with ``a < b`` (strict) or ``a <= b``."""
+    a = check_number(a, "a", func)
+    b = check_number(b, "b", func)
+    if strict and not a < b:
+        raise ValueError(f"{func}: the lower bound a must be smaller than the upper bound b, got a={a!r}, b={b!r}")
+    if a > b:
+        raise ValueError(f"{func}: the lower bound a must not exceed the upper bound b, got a={a!r}, b={b!r}")
+    return a, b

@@ -51,6 +51,15 @@ def check_cfg(builder: str, cfg: Any) -> None:
         raise MissingTypeError(f"{builder}: cfg must have a 'type' key naming the layer, got {dict(cfg)!r}")
 
 
+def check_postfix(builder: str, postfix: Any) -> None:
+    """Raise ``TypeError`` unless ``postfix``, appended to a layer's name, is an int or a str.
+
+    >>> check_postfix('build_norm_layer', 1)
+    """
+    if not isinstance(postfix, (int, str)) or isinstance(postfix, bool):
+        raise TypeError(f"{builder}: postfix must be an int or a str, got {type(postfix).__name__}: {postfix!r}")
+
+
 def wrong_builder_hint(name: str, registry: Registry) -> str:
     """A sentence naming the builder to use when ``name`` belongs to another registry, else ``''``."""
     for other, kind, builder in LAYER_KINDS:

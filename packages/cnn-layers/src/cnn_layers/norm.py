@@ -15,7 +15,7 @@ from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 from torch.nn.modules.instancenorm import _InstanceNorm
 
-from .build_errors import check_cfg, layer_class, naming_builder
+from .build_errors import check_cfg, check_postfix, layer_class, naming_builder
 from .registry import NORM_LAYERS
 from .size_arguments import check_built_layer, check_positive_int
 
@@ -122,8 +122,7 @@ def build_norm_layer(
     if num_features is None:
         raise TypeError("build_norm_layer: num_features is required: the number of channels to normalise")
     check_positive_int("build_norm_layer", "num_features", num_features)
-    if not isinstance(postfix, (int, str)) or isinstance(postfix, bool):
-        raise TypeError(f"build_norm_layer: postfix must be an int or a str, got {type(postfix).__name__}: {postfix!r}")
+    check_postfix("build_norm_layer", postfix)
 
     params = dict(cfg)
     requires_grad = params.pop("requires_grad", True)

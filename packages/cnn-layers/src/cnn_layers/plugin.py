@@ -9,7 +9,7 @@ from typing import Any
 
 from torch import nn
 
-from .build_errors import check_cfg, layer_class, naming_builder
+from .build_errors import check_cfg, check_postfix, layer_class, naming_builder
 from .registry import PLUGIN_LAYERS
 from .size_arguments import check_built_layer
 
@@ -62,10 +62,7 @@ def build_plugin_layer(cfg: Mapping[str, Any], postfix: int | str = "", **kwargs
     'gate2'
     """
     check_cfg("build_plugin_layer", cfg)
-    if not isinstance(postfix, (int, str)) or isinstance(postfix, bool):
-        raise TypeError(
-            f"build_plugin_layer: postfix must be an int or a str, got {type(postfix).__name__}: {postfix!r}"
-        )
+    check_postfix("build_plugin_layer", postfix)
     plugin_cls = layer_class("build_plugin_layer", PLUGIN_LAYERS, cfg)
     check_built_layer("build_plugin_layer", plugin_cls, cfg, (), kwargs)
     with naming_builder("build_plugin_layer", PLUGIN_LAYERS):
