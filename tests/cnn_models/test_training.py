@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import io
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -123,3 +125,15 @@ def test_bad_compile_and_device_arguments(tiny_train_cfg):
         train_classifier(tiny_train_cfg, device="gpu")
     with pytest.raises(ValueError, match="config has no 'data' section"):
         train_classifier({"model": tiny_train_cfg["model"]})
+
+
+def test_progress_in_a_log_is_one_line_per_loop_not_a_redraw_per_step():
+    """stderr piped to a file, as in CI: no carriage returns, one finished line."""
+    script = (
+        "from cnn_models.tools.progress import progress_bar\n"
+        "for _ in progress_bar(range(50), total=50, desc='epoch 1'):\n"
+        "    pass\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=120)  # bytes: \r kept
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == b"epoch 1 [##############################] 50/50\n"
