@@ -120,3 +120,23 @@ def test_get_expansion():
         get_expansion(nn.Conv2d)
     with pytest.raises(ValueError, match="expansion=0"):
         get_expansion(Bottleneck, 0)
+
+
+def test_vgg_norm_cfg_is_with_bn_and_index_5_is_the_classifier():
+    from cnn_backbones import VGG
+
+    assert set(VGG(11, norm_cfg=dict(type="BN")).state_dict()) == set(VGG(11, with_bn=True).state_dict())
+    model = VGG(11, num_classes=3, out_indices=(5,)).eval()
+    (logits,) = model(torch.rand(1, 3, 32, 32))
+    assert logits.shape == (1, 3) and model.out_indices == ()
+    with pytest.raises(ValueError, match=r"out_indices=\(4, 5\): 5 is the classifier's output"):
+        VGG(11, out_indices=(4, 5))
+
+
+def test_mmpretrain_vgg_layout():
+    model = BACKBONES.build(dict(type="mmpretrain.VGG", depth=11, norm_cfg=dict(type="BN")))
+    keys = set(model.state_dict())
+    assert {"features.0.conv.weight", "features.0.conv.bias", "features.0.bn.weight", "features.2.conv.weight"} <= keys
+    assert model.out_indices == (4,) and not hasattr(model, "avgpool")
+    with_head = BACKBONES.build(dict(type="mmpretrain.VGG", depth=11, num_classes=4))
+    assert with_head.out_indices == () and len(with_head(torch.rand(1, 3, 224, 224))) == 1

@@ -64,3 +64,23 @@ def test_mmpretrain_checkpoints_load_strictly_into_the_mmdet_layout(name, random
     with torch.no_grad():
         for a, b in zip(ours(X), theirs(X), strict=True):
             torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-5)
+
+
+VGG_CONFIGS = [
+    dict(depth=11),
+    dict(depth=11, norm_cfg=dict(type="BN"), out_indices=(0, 2, 4)),
+    dict(depth=13, num_classes=10),
+    dict(depth=11, norm_cfg=dict(type="BN"), num_classes=10, out_indices=(3, 5)),
+]
+
+
+@pytest.mark.parametrize("kwargs", VGG_CONFIGS, ids=[str(i) for i in range(len(VGG_CONFIGS))])
+def test_vgg_layout_and_outputs_as_mmpretrain(kwargs, randomize_norms):
+    theirs = randomize_norms(_peer("VGG", kwargs))
+    ours = BACKBONES.build(dict(type="mmpretrain.VGG", **kwargs)).eval()
+    assert _shapes(ours) == _shapes(theirs)
+    ours.load_state_dict(theirs.state_dict(), strict=True)
+    x = torch.rand(1, 3, 224, 224, generator=torch.Generator().manual_seed(0))  # its classifier needs 7x7 maps
+    with torch.no_grad():
+        for a, b in zip(ours(x), theirs(x), strict=True):
+            torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-5)

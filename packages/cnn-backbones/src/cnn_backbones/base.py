@@ -164,6 +164,8 @@ class BaseBackbone(BaseModule):
     """
 
     stem_layer_names: list[str]
+    has_extra_output: bool
+    """Whether ``forward`` returns something after the stage outputs (VGG's logits), so ``out_indices`` may be empty."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -209,6 +211,7 @@ class BaseBackbone(BaseModule):
         self.frozen_stages = frozen_stages
         self.norm_eval = norm_eval
         self.out_indices = tuple(out_indices)
+        self.has_extra_output = getattr(self, "has_extra_output", False)
         self.stem_layer_names = []
         self.stem_stride = 1
 
@@ -238,7 +241,8 @@ class BaseBackbone(BaseModule):
         """
         if len(channels) != len(strides):
             raise ValueError(f"channels={tuple(channels)!r}, strides={tuple(strides)!r}: expected one of each")
-        self.out_indices = check_out_indices(self.out_indices, len(channels))
+        if self.out_indices or not self.has_extra_output:  # a classifier's output may be the only one
+            self.out_indices = check_out_indices(self.out_indices, len(channels))
         num_stages = len(channels) if num_stages is None else num_stages
         if self.frozen_stages > num_stages:
             raise ValueError(f"frozen_stages={self.frozen_stages!r}: expected an int in [-1, {num_stages}]")

@@ -24,15 +24,16 @@ from typing import Any, ClassVar
 
 import torch.nn as nn
 
+from cnn_bundles import ConvModule
 from cnn_registry import Registry
 
-from . import hrnet, regnet, res2net, resnet, resnext
+from . import hrnet, regnet, res2net, resnet, resnext, vgg
 from .registry import BACKBONES
 from .res_layer import ResLayer
 
 MMPRETRAIN_BACKBONES = Registry("backbones", parent=BACKBONES, scope="mmpretrain")
 
-__all__ = ["MMPRETRAIN_BACKBONES", "HRNet", "RegNet", "Res2Net", "ResNeXt", "ResNet", "ResNetV1c", "ResNetV1d"]
+__all__ = ["MMPRETRAIN_BACKBONES", "VGG", "HRNet", "RegNet", "Res2Net", "ResNeXt", "ResNet", "ResNetV1c", "ResNetV1d"]
 
 
 @MMPRETRAIN_BACKBONES.register_module()
@@ -152,3 +153,60 @@ class HRNet(hrnet.HRNet):
         **kwargs: Any,
     ) -> None:
         super().__init__(extra, arch=None if extra is not None else arch, norm_eval=norm_eval, **kwargs)
+
+
+@MMPRETRAIN_BACKBONES.register_module()
+class VGG(vgg.VGG):
+    """mmpretrain's VGG: a ConvModule per conv (``features.N.conv``, ``features.N.bn``), no pool before the classifier.
+
+    ``out_indices`` defaults to the last stage, or to the classifier's output (5) alone with ``num_classes > 0``.
+
+    Example:
+        >>> model = VGG(11, norm_cfg=dict(type='BN'))
+        >>> model.out_indices, sorted(model.state_dict())[:2]
+        ((4,), ['features.0.bn.bias', 'features.0.bn.num_batches_tracked'])
+    """
+
+    pool_before_classifier: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        depth: int,
+        num_classes: int = -1,
+        out_indices: Sequence[int] | None = None,
+        norm_cfg: dict | None = None,
+        conv_cfg: dict | None = None,
+        act_cfg: dict | None = None,
+        norm_eval: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        self.conv_cfg = conv_cfg
+        self.act_cfg = dict(type="ReLU") if act_cfg is None else act_cfg
+        if out_indices is None:
+            out_indices = (5,) if num_classes > 0 else (4,)
+        super().__init__(
+            depth, num_classes=num_classes, out_indices=out_indices, norm_cfg=norm_cfg, norm_eval=norm_eval, **kwargs
+        )
+
+    def make_stage(
+        self, inplanes: int, planes: int, num_blocks: int, dilation: int, ceil_mode: bool
+    ) -> list[nn.Module]:
+        """``num_blocks`` ConvModules (3x3 conv with a bias, [norm], activation), then a 2x2 max-pool."""
+        layers: list[nn.Module] = []
+        for _ in range(num_blocks):
+            layers.append(
+                ConvModule(
+                    inplanes,
+                    planes,
+                    3,
+                    padding=dilation,
+                    dilation=dilation,
+                    bias=True,
+                    conv_cfg=self.conv_cfg,
+                    norm_cfg=self.vgg_norm_cfg,
+                    act_cfg=self.act_cfg,
+                )
+            )
+            inplanes = planes
+        layers.append(nn.MaxPool2d(kernel_size=2, stride=2, ceil_mode=ceil_mode))
+        return layers

@@ -8,6 +8,8 @@ from typing import ClassVar
 import torch
 import torch.nn as nn
 
+from cnn_layers import build_norm_layer
+
 from .base import BaseBackbone
 from .registry import BACKBONES
 
@@ -42,7 +44,7 @@ class VGG(BaseBackbone):
 
     Args:
         depth: 11, 13, 16 or 19.
-        with_bn: Add a BatchNorm after every conv.
+        with_bn: Add a BatchNorm after every conv (as ``norm_cfg=dict(type='BN')``).
         num_classes: Add torchvision's 7x7 adaptive pool and three-layer classifier with this many
             outputs (the logits are appended to the returned tuple); -1 for none.
         num_stages: Number of stages, 1 to 5.
@@ -54,6 +56,10 @@ class VGG(BaseBackbone):
         with_last_pool: Keep the max-pool of the last stage.
         pretrained: Checkpoint to load in ``init_weights``.
         init_cfg: Initialisation config.
+        norm_cfg: A norm after every conv (mmpretrain's BN variants give ``dict(type='BN')``); ``None`` for none.
+
+    ``out_indices`` may hold 5, mmpretrain's index of the classifier's output, which is returned last
+    whenever ``num_classes > 0``.
 
     Example:
         >>> import torch
@@ -64,6 +70,8 @@ class VGG(BaseBackbone):
         ((256, 512), (8, 32))
     """
 
+    pool_before_classifier: ClassVar[bool] = True
+    """torchvision pools to 7x7 before the classifier; mmpretrain flattens the map as it is (224x224 inputs)."""
     arch_settings: ClassVar[dict[int, tuple[int, ...]]] = {
         11: (1, 1, 2, 2, 2),
         13: (2, 2, 2, 2, 2),
@@ -85,14 +93,23 @@ class VGG(BaseBackbone):
         with_last_pool: bool = True,
         pretrained: str | None = None,
         init_cfg: dict | list[dict] | None = None,
+        norm_cfg: dict | None = None,
     ) -> None:
+        if norm_cfg is not None and not isinstance(norm_cfg, dict):
+            raise TypeError(f"norm_cfg={norm_cfg!r}: expected a config dict such as dict(type='BN') or None")
+        with_bn = with_bn or norm_cfg is not None
+        self.vgg_norm_cfg = (norm_cfg or dict(type="BN")) if with_bn else None
+        indices = (out_indices,) if isinstance(out_indices, int) else tuple(out_indices)
+        if 5 in indices and num_classes <= 0:
+            raise ValueError(f"out_indices={out_indices!r}: 5 is the classifier's output; give num_classes > 0")
+        self.has_extra_output = num_classes > 0
         default_init: list[dict] = [dict(type="Kaiming", layer="Conv2d")]  # only layers this VGG has
         if with_bn:
             default_init.append(dict(type="Constant", val=1, layer="BatchNorm2d"))
         if num_classes > 0:
             default_init.append(dict(type="Normal", std=0.01, layer="Linear"))
         super().__init__(
-            out_indices=out_indices,
+            out_indices=tuple(i for i in indices if i != 5),
             frozen_stages=frozen_stages,
             norm_eval=norm_eval,
             pretrained=pretrained,
@@ -115,7 +132,7 @@ class VGG(BaseBackbone):
         stage_channels = []
         for i, num_blocks in enumerate(self.stage_blocks):
             planes = 64 * 2**i if i < 4 else 512
-            stage = make_vgg_layer(inplanes, planes, num_blocks, dilations[i], with_bn, ceil_mode)
+            stage = self.make_stage(inplanes, planes, num_blocks, dilations[i], ceil_mode)
             if i == len(self.stage_blocks) - 1 and not with_last_pool:
                 stage.pop()
             self.range_sub_modules.append((len(layers), len(layers) + len(stage)))
@@ -124,7 +141,8 @@ class VGG(BaseBackbone):
             stage_channels.append(planes)
         self.features = nn.Sequential(*layers)
         if num_classes > 0:
-            self.avgpool = nn.AdaptiveAvgPool2d((7, 7))
+            if self.pool_before_classifier:
+                self.avgpool = nn.AdaptiveAvgPool2d((7, 7))
             self.classifier = nn.Sequential(
                 nn.Linear(512 * 7 * 7, 4096),
                 nn.ReLU(True),
@@ -138,6 +156,20 @@ class VGG(BaseBackbone):
         if not with_last_pool:
             strides[-1] //= 2
         self.set_stages(stage_channels, strides)
+
+    def make_stage(
+        self, inplanes: int, planes: int, num_blocks: int, dilation: int, ceil_mode: bool
+    ) -> list[nn.Module]:
+        """The modules of one stage, in torchvision's layout (conv, [norm], ReLU, ..., max-pool)."""
+        layers = make_vgg_layer(inplanes, planes, num_blocks, dilation, False, ceil_mode)
+        if self.vgg_norm_cfg is None:
+            return layers
+        with_norms: list[nn.Module] = []
+        for layer in layers:
+            with_norms.append(layer)
+            if isinstance(layer, nn.Conv2d):
+                with_norms.append(build_norm_layer(self.vgg_norm_cfg, layer.out_channels)[1])
+        return with_norms
 
     def stage_modules(self, index: int) -> list[nn.Module]:
         """The convs, norms, ReLUs and pool of stage ``index`` in ``features``."""
@@ -153,5 +185,6 @@ class VGG(BaseBackbone):
             if i in self.out_indices:
                 outs.append(x)
         if self.num_classes > 0:
-            outs.append(self.classifier(torch.flatten(self.avgpool(x), 1)))
+            pooled = self.avgpool(x) if self.pool_before_classifier else x
+            outs.append(self.classifier(torch.flatten(pooled, 1)))
         return tuple(outs)
