@@ -377,3 +377,14 @@ def test_a_300_character_name_is_shortened_keeping_its_hash(serve):
     bad = serve(lambda h, n: send(h, 200, b"other bytes"))
     with pytest.raises(ChecksumError):  # the shortened name still promises the digest
         download(bad.url("/" + name))
+
+
+def test_an_encoded_body_is_refused_not_stored(serve):
+    import gzip
+
+    server = serve(lambda h, n: send(h, 200, gzip.compress(BODY), {"Content-Encoding": "gzip"}))
+    url = server.url("/w.pth")
+    with pytest.raises(DownloadError, match=r"Content-Encoding: gzip"):
+        download(url)
+    assert not cache_path(url, cache_dir()).exists()
+    assert server.seen[0]["Accept-Encoding"] == "identity"

@@ -393,6 +393,12 @@ class _Fetch:
                     f"downloading {self.url} failed: HTTP {status} {response.reason}{detail}; "
                     "only a 200 answer (or 206 to a resume) is stored"
                 )
+            encoding = response.headers.get("Content-Encoding", "").strip().lower()
+            if encoding not in ("", "identity"):
+                raise DownloadError(
+                    f"downloading {self.url} failed: the server encoded the body (Content-Encoding: {encoding}) "
+                    "though cnn-zoo asked for the bytes as published (Accept-Encoding: identity)"
+                )
             digest = _hash_of_prefix(part, start) if self.hashed else None
             with open(part, "r+b" if start else "wb") as out:
                 out.seek(start)
