@@ -59,6 +59,17 @@ def _constructor_arguments(layer):
     return (layer.in_channels, layer.out_channels, layer.kernel_size, layer.stride, layer.padding, *extra)
 
 
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_each_wrapper_traces_with_fx_on_its_own(name):
+    make, sample, expected = CASES[name]
+    layer = make()
+    traced = torch.fx.symbolic_trace(layer)
+    assert traced(torch.randn(0, *sample)).shape == (0, *expected)
+    full = torch.randn(2, *sample)
+    torch.testing.assert_close(traced(full), layer(full), rtol=0, atol=0)
+    assert list(layer.state_dict()) == list(getattr(nn, name)(*_constructor_arguments(layer)).state_dict())
+
+
 def test_a_model_of_wrappers_traces_with_fx_and_runs_an_empty_batch():
     model = nn.Sequential(Conv2d(3, 4, 3, padding=1), MaxPool2d(2), nn.Flatten(), Linear(4 * 2 * 2, 2))
     traced = torch.fx.symbolic_trace(model)

@@ -5,9 +5,12 @@ mmcv wrapped ``Conv2d``, ``Conv3d``, ``ConvTranspose2d``, ``ConvTranspose3d``,
 (``x.numel() == 0``, as a mask head sees when no box is positive) gives an empty
 output of the right shape, with gradients still reaching the parameters.
 PyTorch has done both itself since 1.4, which is why mmcv's wrappers now only
-call the parent's ``forward``. Here the names are torch's classes: code written
-against mmcv imports them from ``cnn_layers`` unchanged, state dicts are the
-same, and ``torch.fx`` treats them as the leaf modules it already knows.
+call the parent's ``forward``. Here the names are torch's classes, so code
+written against mmcv imports them from ``cnn_layers`` unchanged, with the same
+state dicts. The transposed convolutions are the exception: torch's ``forward``
+takes an ``output_size`` that ``torch.fx`` turns into an input and then tests,
+so a model made of one of them alone does not trace. Their ``forward(x)``
+here, as mmcv's, drops that argument and traces.
 
 >>> import torch
 >>> conv = Conv2d(3, 8, 3, stride=2)
@@ -19,12 +22,27 @@ torch.Size([0, 2])
 
 from __future__ import annotations
 
+import torch
 from torch import nn
 
 Conv2d = nn.Conv2d
 Conv3d = nn.Conv3d
-ConvTranspose2d = nn.ConvTranspose2d
-ConvTranspose3d = nn.ConvTranspose3d
+
+
+class ConvTranspose2d(nn.ConvTranspose2d):
+    """``nn.ConvTranspose2d`` whose ``forward`` takes only the input, so ``torch.fx`` traces it alone too."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        return super().forward(x)
+
+
+class ConvTranspose3d(nn.ConvTranspose3d):
+    """``nn.ConvTranspose3d`` whose ``forward`` takes only the input, so ``torch.fx`` traces it alone too."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        return super().forward(x)
+
+
 MaxPool2d = nn.MaxPool2d
 MaxPool3d = nn.MaxPool3d
 Linear = nn.Linear
