@@ -311,7 +311,8 @@ def randomise_(model: Any, seed: int) -> None:
     """Fill every floating parameter and buffer with random values of a sensible scale (in place).
 
     Weights of rank >= 2 get N(0, 1/fan_in); running variances U(0.5, 1.5); other 1-d scales
-    (norm weights, gammas, layer scales) U(0.5, 1.5); biases, means and the rest N(0, 0.1).
+    (norm weights, gammas, layer scales) U(0.5, 1.5); other tensors with no zero in them (GeM's
+    exponent) their value times U(0.5, 1.5); biases, means and the rest N(0, 0.1).
     Nothing stays at a constant, so zero-initialised gammas or offsets cannot hide a difference.
     """
     import torch
@@ -328,6 +329,9 @@ def randomise_(model: Any, seed: int) -> None:
                 values = torch.randn(tensor.shape, generator=gen) / math.sqrt(max(fan_in, 1))
             elif leaf == "running_var" or leaf in {"weight", "gamma", "scale"} or "gamma" in leaf:
                 values = torch.rand(tensor.shape, generator=gen) + 0.5
+            elif bool((tensor != 0).all()):
+                # a non-zero constant such as GeM's exponent p = 3: keep its sign and scale
+                values = tensor.detach().float() * (torch.rand(tensor.shape, generator=gen) + 0.5)
             else:
                 values = torch.randn(tensor.shape, generator=gen) * 0.1
             tensor.copy_(values.to(tensor.dtype))
