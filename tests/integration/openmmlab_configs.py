@@ -235,6 +235,9 @@ def collect(corpus: str, files: Sequence[Path] | None = None) -> Collected:
 
 def peer_registry(corpus: str) -> Any:
     """The peer's MODELS registry of ``corpus``, with its models imported."""
+    import logging
+
+    logging.getLogger("mmengine").setLevel(logging.WARNING)  # its INFO lines would interleave with the table
     if corpus == "mmdet":
         install_import_stubs()
         import mmdet.models  # noqa: F401 - registers mmdet's models
@@ -411,8 +414,11 @@ class Result:
 
 
 def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0] if text else ''}"
+    lines = str(exc).strip().splitlines()
+    text = lines[0] if lines else ""
+    if "failed to build from cfg" in text:  # our registry names every cfg on the way down: keep the cause
+        text = text.rsplit("}: ", 1)[-1]
+    return f"{type(exc).__name__}: {text}"
 
 
 def check(case: Case, seed: int = 0) -> Result:
