@@ -78,6 +78,28 @@ def test_sub_sample_pools_keys_and_values(mode: str) -> None:
     assert block(torch.randn(1, 8, 4, 6)).shape == (1, 8, 4, 6)
 
 
+@pytest.mark.parametrize("mode", ["embedded_gaussian", "gaussian"])
+def test_3d_sub_sample_pools_space_not_time(mode: str) -> None:
+    block = NonLocal3d(4, sub_sample=True, mode=mode, zeros_init=False)
+    x = torch.randn(1, 4, 3, 4, 6)
+    keys = block.phi(x)
+    assert keys.shape[2:] == (3, 2, 3)  # all 3 frames, half the rows and columns
+    pooled = torch.nn.functional.max_pool3d(block.g[0](x), kernel_size=(1, 2, 2))
+    torch.testing.assert_close(block.g(x), pooled, rtol=0, atol=0)
+    assert block(x).shape == x.shape
+
+
+@pytest.mark.peer
+def test_3d_sub_sampled_block_equals_mmcv() -> None:
+    mmcv_cnn = pytest.importorskip("mmcv.cnn")
+    torch.manual_seed(0)
+    ours = NonLocal3d(4, sub_sample=True, zeros_init=False).eval()
+    theirs = mmcv_cnn.NonLocal3d(4, sub_sample=True, zeros_init=False).eval()
+    theirs.load_state_dict(ours.state_dict())
+    x = torch.randn(1, 4, 3, 4, 6)
+    torch.testing.assert_close(ours(x), theirs(x))
+
+
 def test_norm_cfg_on_conv_out_and_its_zero_init() -> None:
     block = NonLocal2d(8, norm_cfg=dict(type="BN"))
     assert block.conv_out.norm_name == "bn" and torch.equal(block.conv_out.bn.weight, torch.zeros(8))

@@ -40,7 +40,8 @@ class NonLocalNd(BaseModule):
         conv_cfg: config of the 1x1 convs; selects the dimensionality.
         norm_cfg: config of the norm after ``conv_out``.
         mode: one of ``'gaussian'``, ``'embedded_gaussian'``, ``'dot_product'``, ``'concatenation'``.
-        sub_sample: max-pool ``phi`` and ``g`` by 2, so fewer positions are attended to.
+        sub_sample: max-pool ``phi`` and ``g`` by 2 in space (``pool_kernel``; a video keeps its
+            frames), so fewer positions are attended to.
         std: standard deviation of the normal initialisation of the embeddings.
         zeros_init: start ``conv_out`` (or its norm) at zero; else normal with ``std``.
         init_cfg: initialisation config for ``init_weights``; the ConvModules
@@ -49,6 +50,8 @@ class NonLocalNd(BaseModule):
 
     _abbr_ = "nonlocal_block"
     pool_cls: type[nn.Module] = nn.MaxPool2d
+    #: The sub-sampling window: space only, never time (a video keeps its frames), as in mmcv.
+    pool_kernel: int | tuple[int, ...] = (2, 2)
     default_conv_type = "Conv2d"
 
     def __init__(
@@ -93,7 +96,7 @@ class NonLocalNd(BaseModule):
                 2 * self.inter_channels, 1, 1, bias=False, conv_cfg={"type": "Conv2d"}, act_cfg={"type": "ReLU"}
             )
         if sub_sample:
-            pool = self.pool_cls(kernel_size=2)
+            pool = self.pool_cls(kernel_size=self.pool_kernel)
             self.g = nn.Sequential(self.g, pool)
             self.phi = nn.Sequential(self.phi, pool) if mode != "gaussian" else pool
         self.default_init()
@@ -156,6 +159,7 @@ class NonLocal1d(NonLocalNd):
     """
 
     pool_cls = nn.MaxPool1d
+    pool_kernel = 2
     default_conv_type = "Conv1d"
 
 
@@ -170,6 +174,7 @@ class NonLocal2d(NonLocalNd):
     """
 
     pool_cls = nn.MaxPool2d
+    pool_kernel = (2, 2)
     default_conv_type = "Conv2d"
 
 
@@ -182,4 +187,5 @@ class NonLocal3d(NonLocalNd):
     """
 
     pool_cls = nn.MaxPool3d
+    pool_kernel = (1, 2, 2)
     default_conv_type = "Conv3d"
