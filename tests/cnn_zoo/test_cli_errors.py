@@ -145,3 +145,19 @@ def _linear_bytes() -> bytes:
     buffer = io.BytesIO()
     torch.save(nn.Linear(1, 1).state_dict(), buffer)
     return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "note"),
+    [
+        ("modelzoo://resnet50", "the modelzoo:// scheme is deprecated; use torchvision://resnet50 instead"),
+        ("open-mmlab://resnet50_caffe", "open-mmlab://resnet50_caffe is deprecated in favour of"),
+    ],
+)
+def test_a_deprecated_name_gets_a_one_line_note(capsys, recwarn, name, note):
+    assert main(["resolve", name]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("https://")
+    assert err.strip().splitlines() == [f"cnn-zoo resolve: note: {err.split('note: ', 1)[1].strip()}"]
+    assert note in err
+    assert not [w for w in recwarn if issubclass(w.category, FutureWarning)]

@@ -19,6 +19,7 @@ import json
 import re
 import shutil
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -235,7 +236,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; errors print one line to stderr and return exit status 1."""
     args = build_parser().parse_args(argv)
     try:
-        return int(args.func(args))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", FutureWarning)
+            status = int(args.func(args))
+        for warning in caught:  # deprecated names: a one-line note, not a warning with a source line
+            if issubclass(warning.category, FutureWarning):
+                print(f"cnn-zoo {args.command}: note: {warning.message}", file=sys.stderr)
+            else:
+                warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+        return status
     except (OSError, ValueError, KeyError, TypeError, RuntimeError, ImportError, re.error, CatalogError) as exc:
         message = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
         print(f"cnn-zoo {args.command}: error: {' '.join(message.split())}", file=sys.stderr)
