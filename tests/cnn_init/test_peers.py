@@ -54,3 +54,31 @@ def test_resnet_scheme_statistics_match_torchvision():
             assert b.weight.std().item() == pytest.approx(expected, rel=0.03), name
         elif isinstance(a, nn.BatchNorm2d):
             assert torch.equal(a.weight, b.weight) and torch.equal(a.bias, b.bias), name
+
+
+@pytest.mark.peer
+def test_plain_child_marked_is_init_is_skipped_as_in_mmengine():
+    mmengine_model = pytest.importorskip("mmengine.model")
+    from cnn_init import BaseModule
+
+    class Legacy(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(2, 2)
+            self.calls = 0
+
+        def init_weights(self):
+            self.calls += 1
+
+    def run(base):
+        class Model(base):
+            def __init__(self):
+                super().__init__()
+                self.marked, self.unmarked = Legacy(), Legacy()
+
+        model = Model()
+        model.marked.is_init = True
+        model.init_weights()
+        return model.marked.calls, model.unmarked.calls
+
+    assert run(BaseModule) == run(mmengine_model.BaseModule) == (0, 1)

@@ -392,3 +392,14 @@ def test_is_norm_exclude():
     for bad in ("GroupNorm", [nn.GroupNorm], (nn.GroupNorm, "LN")):
         with pytest.raises(TypeError, match="is_norm: exclude must be None, a class or a tuple of classes"):
             is_norm(nn.GroupNorm(2, 4), exclude=bad)
+
+
+@pytest.mark.peer
+def test_is_norm_agrees_with_mmcv():
+    mmcv_cnn = pytest.importorskip("mmcv.cnn")
+    from cnn_layers import SyncBatchNorm, build_norm_layer, is_norm
+
+    layers = [nn.BatchNorm1d(4), nn.BatchNorm3d(4), SyncBatchNorm(4), nn.InstanceNorm2d(4), nn.GroupNorm(2, 4)]
+    layers += [nn.LayerNorm(4), build_norm_layer(dict(type="IN"), 4)[1], nn.Conv2d(4, 4, 1), nn.Linear(4, 4), nn.ReLU()]
+    for exclude in (None, nn.GroupNorm, (nn.LayerNorm, nn.modules.batchnorm._BatchNorm)):
+        assert [is_norm(m, exclude) for m in layers] == [mmcv_cnn.is_norm(m, exclude) for m in layers], exclude
