@@ -73,7 +73,6 @@ def test_seed_l1_loss_recipe_registers_and_is_used_by_name():
         assert pred.size() == target.size() and target.numel() > 0
         return torch.abs(pred - target)
 
-    @LOSSES.register_module(name="SeedL1Loss", force=True)
     class SeedL1Loss(torch.nn.Module):
         def __init__(self, reduction="mean", loss_weight=1.0):
             super().__init__()
@@ -84,12 +83,15 @@ def test_seed_l1_loss_recipe_registers_and_is_used_by_name():
             reduction = reduction_override if reduction_override else self.reduction
             return self.loss_weight * seed_l1_loss(pred, target, weight, reduction=reduction, avg_factor=avg_factor)
 
-    cfg = copy.deepcopy(model_cfg)
-    cfg["backbone"] = dict(type="ResNet_CIFAR", depth=18, base_channels=4)
-    cfg["head"] = dict(
-        type="LinearClsHead", num_classes=3, in_channels=32, loss=dict(type="SeedL1Loss", loss_weight=1.0)
-    )
-    model = build_model(cfg).eval()
-    x, soft = torch.randn(2, 3, 16, 16), torch.tensor([[1.0, 0.0, 0.0], [0.0, 0.5, 0.5]])
-    loss = model(x, soft, mode="loss")["loss"]
-    torch.testing.assert_close(loss, (model(x) - soft).abs().mean())
+    with LOSSES.temporary_registrations():  # registered for this test only
+        LOSSES.register_module(name="SeedL1Loss", module=SeedL1Loss)
+        cfg = copy.deepcopy(model_cfg)
+        cfg["backbone"] = dict(type="ResNet_CIFAR", depth=18, base_channels=4)
+        cfg["head"] = dict(
+            type="LinearClsHead", num_classes=3, in_channels=32, loss=dict(type="SeedL1Loss", loss_weight=1.0)
+        )
+        model = build_model(cfg).eval()
+        x, soft = torch.randn(2, 3, 16, 16), torch.tensor([[1.0, 0.0, 0.0], [0.0, 0.5, 0.5]])
+        loss = model(x, soft, mode="loss")["loss"]
+        torch.testing.assert_close(loss, (model(x) - soft).abs().mean())
+    assert "SeedL1Loss" not in LOSSES
