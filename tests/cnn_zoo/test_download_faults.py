@@ -388,3 +388,11 @@ def test_an_encoded_body_is_refused_not_stored(serve):
         download(url)
     assert not cache_path(url, cache_dir()).exists()
     assert server.seen[0]["Accept-Encoding"] == "identity"
+
+
+def test_very_long_host_and_folders_still_fit_in_file_names():
+    host = ".".join(["a" * 63] * 3) + ".example"
+    url = f"http://{host}:8080/{'/'.join(['f' * 200] * 3)}/{'n' * 300}-0123abcd.pth"
+    path = cache_path(url, "/c")
+    assert all(len(part) <= 160 for part in path.parts)
+    assert path.name.endswith("-0123abcd.pth")

@@ -116,7 +116,7 @@ def cache_path(url: str, directory: str | os.PathLike[str]) -> Path:
         port = parts.port
     except ValueError as exc:
         raise ValueError(f"url {url!r} has an invalid port: {exc}") from None
-    host = _clean(parts.hostname or "") or "local"
+    host = _clean(parts.hostname or "")[:_MAX_DIR] or "local"  # the URL hash keeps long hosts apart
     if port is not None:
         host += f"_{port}"
     folders = [_clean(s) for s in re.split(r"[/\\]", unquote(parts.path))[:-1]]
