@@ -140,3 +140,27 @@ def test_mmpretrain_vgg_layout():
     assert model.out_indices == (4,) and not hasattr(model, "avgpool")
     with_head = BACKBONES.build(dict(type="mmpretrain.VGG", depth=11, num_classes=4))
     assert with_head.out_indices == () and len(with_head(torch.rand(1, 3, 224, 224))) == 1
+
+
+def test_expansion_makes_a_wide_resnet():
+    model = ResNet(50, base_channels=16, expansion=2, out_indices=(0, 3))
+    assert model.out_channels == (32, 256) and model.layer1[0].conv3.out_channels == 32
+    assert model.layer1[0].conv2.out_channels == 16
+    with pytest.raises(ValueError, match="expansion=2: BasicBlock"):
+        ResNet(18, expansion=2)
+
+
+def test_drop_path_rate_rises_linearly_and_only_trains():
+    model = ResNet(18, base_channels=8, drop_path_rate=0.3)
+    blocks = [b for layer in (model.layer1, model.layer2, model.layer3, model.layer4) for b in layer]
+    assert blocks[0].drop_path is None
+    assert [b.drop_path.drop_prob for b in blocks[1:]] == pytest.approx([0.3 * i / 7 for i in range(1, 8)])
+    assert set(model.state_dict()) == set(ResNet(18, base_channels=8).state_dict())
+    x = torch.rand(1, 3, 32, 32)
+    model.eval()
+    plain = ResNet(18, base_channels=8).eval()
+    plain.load_state_dict(model.state_dict())
+    with torch.no_grad():
+        torch.testing.assert_close(model(x)[-1], plain(x)[-1])  # identity in eval mode
+    with pytest.raises(ValueError, match="drop_path_rate=1.5"):
+        ResNet(18, drop_path_rate=1.5)

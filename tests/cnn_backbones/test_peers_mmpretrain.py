@@ -84,3 +84,22 @@ def test_vgg_layout_and_outputs_as_mmpretrain(kwargs, randomize_norms):
     with torch.no_grad():
         for a, b in zip(ours(x), theirs(x), strict=True):
             torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-5)
+
+
+def test_wide_resnet_and_drop_path_as_mmpretrain(randomize_norms):
+    kwargs = dict(depth=50, base_channels=128, expansion=2, drop_path_rate=0.05, out_indices=(0, 3))
+    theirs = randomize_norms(_peer("ResNet", kwargs))
+    ours = BACKBONES.build(dict(type="mmpretrain.ResNet", **kwargs)).eval()
+    assert _shapes(ours) == _shapes(theirs)
+    ours.load_state_dict(theirs.state_dict(), strict=True)
+    rates = [b.drop_path.drop_prob for layer in (ours.layer1, ours.layer4) for b in layer if b.drop_path is not None]
+    theirs_rates = [
+        b.drop_path.drop_prob
+        for layer in (theirs.layer1, theirs.layer4)
+        for b in layer
+        if hasattr(b.drop_path, "drop_prob")
+    ]
+    assert rates == pytest.approx(theirs_rates)
+    with torch.no_grad():
+        for a, b in zip(ours(X), theirs(X), strict=True):
+            torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-5)

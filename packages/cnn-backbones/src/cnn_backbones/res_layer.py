@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import torch.nn as nn
 
 from cnn_layers import build_conv_layer, build_norm_layer
+
+from .residual_blocks import get_expansion
 
 
 def make_downsample(
@@ -58,6 +61,8 @@ class ResLayer(nn.Sequential):
         norm_cfg: Config of the norm layers.
         downsample_first: Put the strided block first (ResNet) or last (hourglass networks).
         pool_at_stride_one: With ``avg_down``, keep the average pool in a stride-1 shortcut (mmdet) or not (mmpretrain).
+        expansion: Output channels per ``planes``; ``None`` for the block's own.
+        drop_path_rate: Stochastic-depth rate of every block, or one per block.
         **kwargs: Passed to every block (``dilation``, ``style``, ``with_cp``, ``dcn``, ``plugins`` ...).
 
     Example:
@@ -80,12 +85,19 @@ class ResLayer(nn.Sequential):
         norm_cfg: dict | None = None,
         downsample_first: bool = True,
         pool_at_stride_one: bool = True,
+        expansion: int | None = None,
+        drop_path_rate: float | Sequence[float] = 0.0,
         **kwargs: Any,
     ) -> None:
         if not isinstance(num_blocks, int) or num_blocks < 1:
             raise ValueError(f"num_blocks={num_blocks!r}: expected a positive int")
+        rates = [drop_path_rate] * num_blocks if isinstance(drop_path_rate, (int, float)) else list(drop_path_rate)
+        if len(rates) != num_blocks:
+            raise ValueError(f"drop_path_rate={drop_path_rate!r}: expected one rate or {num_blocks}, one per block")
         norm_cfg = dict(type="BN") if norm_cfg is None else norm_cfg
-        expansion = block.expansion  # type: ignore[attr-defined]
+        if expansion is not None:
+            kwargs["expansion"] = expansion
+        expansion = get_expansion(block, expansion)
         downsample = None
         if stride != 1 or inplanes != planes * expansion:
             downsample = make_downsample(
@@ -98,12 +110,19 @@ class ResLayer(nn.Sequential):
                 pool_at_stride_one=pool_at_stride_one,
             )
         common = dict(conv_cfg=conv_cfg, norm_cfg=norm_cfg, **kwargs)
+        per_block = [dict(common, drop_path_rate=rate) if rate else common for rate in rates]
         layers = []
         if downsample_first:
-            layers.append(block(inplanes=inplanes, planes=planes, stride=stride, downsample=downsample, **common))
+            layers.append(block(inplanes=inplanes, planes=planes, stride=stride, downsample=downsample, **per_block[0]))
             inplanes = planes * expansion
-            layers.extend(block(inplanes=inplanes, planes=planes, stride=1, **common) for _ in range(1, num_blocks))
+            layers.extend(
+                block(inplanes=inplanes, planes=planes, stride=1, **per_block[i]) for i in range(1, num_blocks)
+            )
         else:
-            layers.extend(block(inplanes=inplanes, planes=inplanes, stride=1, **common) for _ in range(num_blocks - 1))
-            layers.append(block(inplanes=inplanes, planes=planes, stride=stride, downsample=downsample, **common))
+            layers.extend(
+                block(inplanes=inplanes, planes=inplanes, stride=1, **per_block[i]) for i in range(num_blocks - 1)
+            )
+            layers.append(
+                block(inplanes=inplanes, planes=planes, stride=stride, downsample=downsample, **per_block[-1])
+            )
         super().__init__(*layers)

@@ -11,7 +11,7 @@ import torch
 import torch.nn as nn
 
 from cnn_init import BaseModule, constant_init
-from cnn_layers import build_conv_layer, build_norm_layer, build_plugin_layer
+from cnn_layers import DropPath, build_conv_layer, build_norm_layer, build_plugin_layer
 
 from .checkpoint import checkpoint_block
 
@@ -46,6 +46,8 @@ class BasicBlock(BaseModule):
         dcn: Must be ``None``: deformable convs are only placed in ``Bottleneck``.
         plugins: Must be ``None``: plugins are only placed in ``Bottleneck``.
         init_cfg: Initialisation config.
+        expansion: ``None`` or 1.
+        drop_path_rate: Probability of dropping the residual branch of a sample in training (stochastic depth).
 
     Example:
         >>> import torch
@@ -70,9 +72,13 @@ class BasicBlock(BaseModule):
         dcn: dict | None = None,
         plugins: list[dict] | None = None,
         init_cfg: dict | list[dict] | None = None,
+        expansion: int | None = None,
+        drop_path_rate: float = 0.0,
     ) -> None:
         super().__init__(init_cfg)
         check_style(style)
+        if expansion not in (None, 1):
+            raise ValueError(f"expansion={expansion!r}: BasicBlock's output has its input's width (expansion 1)")
         if dcn is not None:
             raise ValueError(f"dcn={dcn!r}: BasicBlock has no place for a deformable conv; use depth >= 50")
         if plugins is not None:
@@ -91,6 +97,7 @@ class BasicBlock(BaseModule):
         self.stride = stride
         self.dilation = dilation
         self.with_cp = with_cp
+        self.drop_path = make_drop_path(drop_path_rate)
 
     @property
     def norm1(self) -> nn.Module:
@@ -107,6 +114,8 @@ class BasicBlock(BaseModule):
         identity = x if self.downsample is None else self.downsample(x)
         out = self.relu(self.norm1(self.conv1(x)))
         out = self.norm2(self.conv2(out))
+        if self.drop_path is not None:
+            out = self.drop_path(out)
         out += identity
         return out
 
@@ -137,6 +146,8 @@ class Bottleneck(BaseModule):
         base_width: Channels per group at ``base_channels`` (ResNeXt's "d"); used when ``groups > 1``.
         base_channels: The ``planes`` at which a group has ``base_width`` channels.
         init_cfg: Initialisation config.
+        expansion: Output channels per ``planes`` (4; mmpretrain's wide ResNets use 2).
+        drop_path_rate: Probability of dropping the residual branch of a sample in training (stochastic depth).
 
     Example:
         >>> import torch
@@ -166,9 +177,12 @@ class Bottleneck(BaseModule):
         base_width: int = 4,
         base_channels: int = 64,
         init_cfg: dict | list[dict] | None = None,
+        expansion: int | None = None,
+        drop_path_rate: float = 0.0,
     ) -> None:
         super().__init__(init_cfg)
         self.style = check_style(style)
+        out_channels = planes * get_expansion(type(self), expansion)
         check_dcn(dcn, conv_cfg)
         check_plugins(plugins)
         norm_cfg = dict(type="BN") if norm_cfg is None else norm_cfg
@@ -191,15 +205,16 @@ class Bottleneck(BaseModule):
         self.norm1_name, norm1 = build_norm_layer(norm_cfg, mid_channels, postfix=1)
         self.add_module(self.norm1_name, norm1)
         self.make_middle(mid_channels, self.conv2_cfg(conv_cfg, dcn), norm_cfg, groups, downsample is not None)
-        self.conv3 = build_conv_layer(conv_cfg, mid_channels, planes * self.expansion, kernel_size=1, bias=False)
-        self.norm3_name, norm3 = build_norm_layer(norm_cfg, planes * self.expansion, postfix=3)
+        self.conv3 = build_conv_layer(conv_cfg, mid_channels, out_channels, kernel_size=1, bias=False)
+        self.norm3_name, norm3 = build_norm_layer(norm_cfg, out_channels, postfix=3)
         self.add_module(self.norm3_name, norm3)
         self.relu = nn.ReLU(inplace=True)
         self.downsample = downsample
 
         self.after_conv1_plugin_names = self.make_block_plugins(mid_channels, plugins, "after_conv1")
         self.after_conv2_plugin_names = self.make_block_plugins(mid_channels, plugins, "after_conv2")
-        self.after_conv3_plugin_names = self.make_block_plugins(planes * self.expansion, plugins, "after_conv3")
+        self.after_conv3_plugin_names = self.make_block_plugins(out_channels, plugins, "after_conv3")
+        self.drop_path = make_drop_path(drop_path_rate)
 
     def mid_channels(self, planes: int, groups: int, base_width: int, base_channels: int) -> int:
         """Channels between the 1x1 convs: ``planes``, or ResNeXt's ``planes * base_width // base_channels * groups``.
@@ -293,6 +308,8 @@ class Bottleneck(BaseModule):
         out = self.forward_plugin(out, self.after_conv2_plugin_names)
         out = self.norm3(self.conv3(out))
         out = self.forward_plugin(out, self.after_conv3_plugin_names)
+        if self.drop_path is not None:
+            out = self.drop_path(out)
         out += identity
         return out
 
@@ -406,6 +423,18 @@ def get_expansion(block: type[nn.Module], expansion: int | None = None) -> int:
     if isinstance(block, type) and issubclass(block, Bottleneck):
         return 4
     raise TypeError(f"block={block!r}: it has no expansion attribute; give expansion")
+
+
+def make_drop_path(rate: float) -> DropPath | None:
+    """A ``DropPath`` for a positive ``rate``, else ``None`` (no module, so nothing runs and no key changes).
+
+    Example:
+        >>> make_drop_path(0.0) is None, type(make_drop_path(0.1)).__name__
+        (True, 'DropPath')
+    """
+    if not isinstance(rate, (int, float)) or isinstance(rate, bool) or not 0 <= rate < 1:
+        raise ValueError(f"drop_path_rate={rate!r}: expected a probability in [0, 1)")
+    return DropPath(float(rate)) if rate > 0 else None
 
 
 def check_dcn(dcn: dict | None, conv_cfg: dict | None = None) -> None:

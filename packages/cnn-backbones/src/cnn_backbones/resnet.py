@@ -24,7 +24,15 @@ from .base import BaseBackbone
 from .layout_keys import remap_layout_keys
 from .registry import BACKBONES
 from .res_layer import ResLayer
-from .residual_blocks import BasicBlock, Bottleneck, check_dcn, check_plugins, check_style, zero_init_last_norms
+from .residual_blocks import (
+    BasicBlock,
+    Bottleneck,
+    check_dcn,
+    check_plugins,
+    check_style,
+    get_expansion,
+    zero_init_last_norms,
+)
 
 __all__ = ["BasicBlock", "Bottleneck", "ResNet", "ResNetV1c", "ResNetV1d", "StageSpec"]
 
@@ -73,6 +81,10 @@ class ResNet(BaseBackbone):
         with_cp: Gradient checkpointing of every block (less memory, more compute).
         zero_init_residual: Zero the last norm layer of every block in ``init_weights``, so each
             block starts as the identity. Only with the default initialisation.
+        expansion: Output channels of a block per ``planes``; ``None`` for the block's (4 for Bottleneck);
+            2 with ``base_channels=128`` is mmpretrain's wide ResNet-50.
+        drop_path_rate: Stochastic depth, rising linearly from 0 at the first block to this at the last
+            (mmpretrain's RSB recipes).
         pretrained: A checkpoint to load in ``init_weights``, e.g. ``'torchvision://resnet50'``;
             shorthand for ``init_cfg=dict(type='Pretrained', checkpoint=pretrained)``.
         init_cfg: Initialisation config.
@@ -124,6 +136,8 @@ class ResNet(BaseBackbone):
         zero_init_residual: bool = True,
         pretrained: str | None = None,
         init_cfg: dict | list[dict] | None = None,
+        expansion: int | None = None,
+        drop_path_rate: float = 0.0,
     ) -> None:
         super().__init__(
             out_indices=out_indices,
@@ -159,6 +173,11 @@ class ResNet(BaseBackbone):
         self.with_cp = with_cp
         self.zero_init_residual = zero_init_residual and init_cfg is None and pretrained is None
         self.stage_blocks = tuple(spec.num_blocks for spec in specs[:num_stages])
+        self.expansion = get_expansion(self.block, expansion)
+        if not isinstance(drop_path_rate, (int, float)) or not 0 <= drop_path_rate < 1:
+            raise ValueError(f"drop_path_rate={drop_path_rate!r}: expected a probability in [0, 1)")
+        total = sum(self.stage_blocks)
+        rates = [drop_path_rate * i / max(total - 1, 1) for i in range(total)]  # linear in depth, as mmpretrain
 
         self.make_stem(in_channels, self.stem_channels)
         self.inplanes = self.stem_channels
@@ -179,9 +198,11 @@ class ResNet(BaseBackbone):
                 norm_cfg=self.norm_cfg,
                 dcn=dcn if stage_with_dcn[i] else None,
                 plugins=self.make_stage_plugins(plugins, i) if plugins else None,
+                **self.optional_block_args(expansion, rates[: spec.num_blocks]),
                 **spec.block_args,
             )
-            self.inplanes = spec.planes * self.block.expansion
+            rates = rates[spec.num_blocks :]
+            self.inplanes = spec.planes * self.expansion
             layer_name = f"layer{i + 1}"
             self.add_module(layer_name, res_layer)
             self.res_layers.append(layer_name)
@@ -205,6 +226,17 @@ class ResNet(BaseBackbone):
             raise ValueError(f"depth={depth!r}: expected one of {sorted(self.arch_settings)}")
         block, stage_blocks = self.arch_settings[depth]
         return block, [StageSpec(self.base_channels * 2**i, n) for i, n in enumerate(stage_blocks)]
+
+    @staticmethod
+    def optional_block_args(expansion: int | None, rates: list[float]) -> dict[str, Any]:
+        """``expansion`` and ``drop_path_rate`` for ``ResLayer``, only when they are set (blocks of other
+        backbones need not take them)."""
+        args: dict[str, Any] = {}
+        if expansion is not None:
+            args["expansion"] = expansion
+        if any(rates):
+            args["drop_path_rate"] = rates
+        return args
 
     def make_res_layer(self, **kwargs: Any) -> nn.Module:
         """Build one stage from ``ResLayer``'s arguments (mmdet's hook for a custom stage)."""
