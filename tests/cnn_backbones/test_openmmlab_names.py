@@ -164,3 +164,16 @@ def test_drop_path_rate_rises_linearly_and_only_trains():
         torch.testing.assert_close(model(x)[-1], plain(x)[-1])  # identity in eval mode
     with pytest.raises(ValueError, match="drop_path_rate=1.5"):
         ResNet(18, drop_path_rate=1.5)
+
+
+def test_contract_dilation_and_multi_grid_as_mmseg():
+    kwargs = dict(base_channels=8, strides=(1, 2, 1, 1), dilations=(1, 1, 2, 4))
+    model = ResNetV1c(depth=50, contract_dilation=True, multi_grid=(1, 2, 4), **kwargs)
+    assert [b.conv2.dilation[0] for b in model.layer3] == [1, 2, 2, 2, 2, 2]  # first block halved
+    assert [b.conv2.dilation[0] for b in model.layer4] == [1, 2, 4]  # the grid replaces the stage's dilation
+    plain = ResNetV1c(depth=50, **kwargs)
+    assert [b.conv2.dilation[0] for b in plain.layer3] == [2] * 6
+    assert set(model.state_dict()) == set(plain.state_dict())
+    assert model(torch.rand(1, 3, 32, 32))[-1].shape == (1, 256, 4, 4)
+    with pytest.raises(ValueError, match=r"multi_grid=\(1, 2\): expected 3 dilations"):
+        ResNet(50, multi_grid=(1, 2))

@@ -63,6 +63,9 @@ class ResLayer(nn.Sequential):
         pool_at_stride_one: With ``avg_down``, keep the average pool in a stride-1 shortcut (mmdet) or not (mmpretrain).
         expansion: Output channels per ``planes``; ``None`` for the block's own.
         drop_path_rate: Stochastic-depth rate of every block, or one per block.
+        dilation: Dilation of the blocks' 3x3 convs.
+        multi_grid: mmseg's per-block dilations, replacing ``dilation``.
+        contract_dilation: Halve the first block's dilation when it is above 1 (mmseg).
         **kwargs: Passed to every block (``dilation``, ``style``, ``with_cp``, ``dcn``, ``plugins`` ...).
 
     Example:
@@ -87,6 +90,9 @@ class ResLayer(nn.Sequential):
         pool_at_stride_one: bool = True,
         expansion: int | None = None,
         drop_path_rate: float | Sequence[float] = 0.0,
+        dilation: int = 1,
+        multi_grid: Sequence[int] | None = None,
+        contract_dilation: bool = False,
         **kwargs: Any,
     ) -> None:
         if not isinstance(num_blocks, int) or num_blocks < 1:
@@ -109,8 +115,18 @@ class ResLayer(nn.Sequential):
                 norm_cfg=norm_cfg,
                 pool_at_stride_one=pool_at_stride_one,
             )
+        if multi_grid is not None:
+            if isinstance(multi_grid, int) or len(multi_grid) != num_blocks:
+                raise ValueError(f"multi_grid={multi_grid!r}: expected {num_blocks} dilations, one per block")
+            dilations = list(multi_grid)
+        else:
+            first = dilation // 2 if contract_dilation and dilation > 1 else dilation
+            dilations = [first] + [dilation] * (num_blocks - 1)
         common = dict(conv_cfg=conv_cfg, norm_cfg=norm_cfg, **kwargs)
-        per_block = [dict(common, drop_path_rate=rate) if rate else common for rate in rates]
+        per_block = [
+            dict(common, dilation=d, **({"drop_path_rate": rate} if rate else {}))
+            for d, rate in zip(dilations, rates, strict=True)
+        ]
         layers = []
         if downsample_first:
             layers.append(block(inplanes=inplanes, planes=planes, stride=stride, downsample=downsample, **per_block[0]))

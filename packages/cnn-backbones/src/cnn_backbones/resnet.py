@@ -85,6 +85,8 @@ class ResNet(BaseBackbone):
             2 with ``base_channels=128`` is mmpretrain's wide ResNet-50.
         drop_path_rate: Stochastic depth, rising linearly from 0 at the first block to this at the last
             (mmpretrain's RSB recipes).
+        contract_dilation: Halve the dilation of a dilated stage's first block (mmseg's ResNetV1c).
+        multi_grid: Dilations of the last stage's blocks, one per block (mmseg's DeepLab configs).
         pretrained: A checkpoint to load in ``init_weights``, e.g. ``'torchvision://resnet50'``;
             shorthand for ``init_cfg=dict(type='Pretrained', checkpoint=pretrained)``.
         init_cfg: Initialisation config.
@@ -138,6 +140,8 @@ class ResNet(BaseBackbone):
         init_cfg: dict | list[dict] | None = None,
         expansion: int | None = None,
         drop_path_rate: float = 0.0,
+        contract_dilation: bool = False,
+        multi_grid: Sequence[int] | None = None,
     ) -> None:
         super().__init__(
             out_indices=out_indices,
@@ -199,6 +203,7 @@ class ResNet(BaseBackbone):
                 dcn=dcn if stage_with_dcn[i] else None,
                 plugins=self.make_stage_plugins(plugins, i) if plugins else None,
                 **self.optional_block_args(expansion, rates[: spec.num_blocks]),
+                **self.optional_dilation_args(contract_dilation, multi_grid if i == num_stages - 1 else None),
                 **spec.block_args,
             )
             rates = rates[spec.num_blocks :]
@@ -236,6 +241,16 @@ class ResNet(BaseBackbone):
             args["expansion"] = expansion
         if any(rates):
             args["drop_path_rate"] = rates
+        return args
+
+    @staticmethod
+    def optional_dilation_args(contract_dilation: bool, multi_grid: Sequence[int] | None) -> dict[str, Any]:
+        """mmseg's ``contract_dilation`` and (for the last stage) ``multi_grid`` for ``ResLayer``, when set."""
+        args: dict[str, Any] = {}
+        if contract_dilation:
+            args["contract_dilation"] = True
+        if multi_grid is not None:
+            args["multi_grid"] = tuple(multi_grid)
         return args
 
     def make_res_layer(self, **kwargs: Any) -> nn.Module:
