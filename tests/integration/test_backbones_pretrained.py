@@ -117,3 +117,38 @@ def test_strict_load_into_the_wrong_family_names_the_keys(server):
     url = server.publish("regnet", _random_state(RegNet("regnetx_400mf")))
     with pytest.raises(StateDictMismatchError, match="layer1.0.conv2.weight"):
         load_checkpoint(RegNet("regnetx_800mf"), url, strict=True)
+
+
+def test_mmcls_resnet50_v1d_checkpoint_loads_strictly_into_the_mmpretrain_scope(server, tmp_path):
+    # mmcls/mmpretrain's ResNetV1d: ConvModule stem (stem.0.conv.*), no pool in layer1's shortcut, a classifier head.
+    # A narrow network keeps the file small; the key layout is that of the published checkpoint.
+    from cnn_backbones import BACKBONES
+
+    small = dict(type="mmpretrain.ResNetV1d", depth=50, base_channels=8, stem_channels=8)
+    theirs = _random_state(BACKBONES.build(small))
+    assert "stem.0.conv.weight" in theirs and "layer1.0.downsample.0.weight" in theirs
+    state = {f"backbone.{k}": v for k, v in theirs.items()}
+    state["head.fc.weight"], state["head.fc.bias"] = torch.zeros(1000, 256), torch.zeros(1000)
+    url = server.publish("resnetv1d50_b32x8_imagenet", {"state_dict": state, "meta": {}})
+    (tmp_path / "zoo" / "mmcls.json").write_text(json.dumps({"resnet50_v1d": url}))
+
+    pretrained = dict(type="Pretrained", checkpoint="mmcls://resnet50_v1d", strict=True)
+    model = BACKBONES.build(dict(small, init_cfg=pretrained))
+    model.init_weights()
+    assert all(torch.equal(v, theirs[k]) for k, v in model.state_dict().items())
+
+
+def test_mmcls_resnet50_v1c_checkpoint_loads_strictly_into_the_mmdet_layout(server, tmp_path):
+    # The stem keys differ (stem.0.conv.weight there, stem.0.weight here); the load hook renames them.
+    from cnn_backbones import BACKBONES, ResNetV1c
+
+    small = dict(depth=50, base_channels=8, stem_channels=8)
+    theirs = _random_state(BACKBONES.build(dict(type="mmpretrain.ResNetV1c", **small)))
+    url = server.publish("resnetv1c50_b32x8_imagenet", {"state_dict": {f"backbone.{k}": v for k, v in theirs.items()}})
+    (tmp_path / "zoo" / "mmcls.json").write_text(json.dumps({"resnet50_v1c": url}))
+
+    model = ResNetV1c(**small, init_cfg=dict(type="Pretrained", checkpoint="mmcls://resnet50_v1c", strict=True))
+    model.init_weights()
+    loaded = model.state_dict()
+    assert torch.equal(loaded["stem.0.weight"], theirs["stem.0.conv.weight"])
+    assert torch.equal(loaded["stem.7.running_var"], theirs["stem.2.bn.running_var"])
