@@ -44,4 +44,3 @@ def test_every_order_and_efficient_conv_bn_eval_compile_without_graph_breaks(mod
     x = torch.randn(2, 4, 6, 6)
     with torch.no_grad():
         assert torch.allclose(compiled(x), model(x), atol=1e-4)
-
