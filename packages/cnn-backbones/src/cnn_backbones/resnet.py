@@ -216,7 +216,7 @@ class ResNet(BaseBackbone):
             stage_strides.append(stride)
         self.feat_dim = self.inplanes
         self.set_stages(stage_channels, stage_strides)
-        self.register_load_state_dict_pre_hook(remap_layout_keys)
+        self._register_load_state_dict_pre_hook(remap_layout_keys, with_module=True)  # public only from torch 2.5
 
     def stage_specs(self, depth: int) -> tuple[type[BasicBlock] | type[Bottleneck], list[StageSpec]]:
         """The block class and the stages for ``depth``; subclasses that derive their stages otherwise override this.
