@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -43,9 +43,11 @@ class Fingerprint:
 
     @classmethod
     def of(cls, param: torch.Tensor) -> Fingerprint:
-        with torch.no_grad():
-            flat = param.detach().reshape(-1)
-            sample = flat[_sample_index(flat.numel(), flat.device)] if flat.numel() > SAMPLES else flat.clone()
+        # A detached tensor records no autograd graph, so no grad-mode switch is needed;
+        # index_select is one kernel call, much cheaper than advanced indexing from Python.
+        flat = param.detach().reshape(-1)
+        numel = flat.numel()
+        sample = flat.index_select(0, _sample_index(numel, flat.device)) if numel > SAMPLES else flat.clone()
         return cls(param._version, param.data_ptr(), sample)
 
     def same_as(self, other: Fingerprint) -> bool:
@@ -94,11 +96,15 @@ class InitRecorder:
         return None if record is None else record.description
 
     @contextlib.contextmanager
-    def step(self, description: str, module: nn.Module) -> Iterator[None]:
-        """Credit ``description`` with the changes to ``module``'s parameters made inside the block."""
-        before = {id(p): Fingerprint.of(p) for p in module.parameters()}
+    def step(self, description: str, module: nn.Module, watched: Sequence[nn.Module] | None = None) -> Iterator[None]:
+        """Credit ``description`` with the changes to ``module``'s parameters made inside the block.
+
+        ``watched``, if given, are the only submodules whose parameters the block can
+        change (an initializer's targets); only their parameters are compared.
+        """
+        before = {id(p): Fingerprint.of(p) for p in _parameters(module, watched)}
         yield
-        for param in module.parameters():  # parameters replaced inside the block count as changed
+        for param in _parameters(module, watched):  # parameters replaced inside the block count as changed
             now = Fingerprint.of(param)
             previous = before.get(id(param))
             if previous is not None and now.same_as(previous):
@@ -107,6 +113,23 @@ class InitRecorder:
             if record is not None and record.fingerprint.same_as(now):
                 continue  # a nested step set exactly this value and keeps the credit
             self._records[id(param)] = _Record(param, description, now)
+
+
+def _parameters(module: nn.Module, watched: Sequence[nn.Module] | None) -> Iterator[torch.Tensor]:
+    """``module.parameters()``, or only those of the ``watched`` submodules, each once."""
+    if watched is None:
+        yield from module.parameters()
+        return
+    seen: set[int] = set()
+    for submodule in watched:
+        # A leaf's parameters are its own; reading them directly skips a module walk per target.
+        params = submodule.parameters() if submodule._modules else submodule._parameters.values()
+        for param in params:
+            if param is None:
+                continue
+            if id(param) not in seen:
+                seen.add(id(param))
+                yield param
 
 
 _ACTIVE: ContextVar[InitRecorder | None] = ContextVar("cnn_init_recorder", default=None)
@@ -136,13 +159,16 @@ def recording() -> Iterator[tuple[InitRecorder, bool]]:
 
 
 @contextlib.contextmanager
-def record_step(description: str, module: nn.Module) -> Iterator[None]:
-    """Credit ``description`` for parameter changes inside the block, if a recorder is active."""
+def record_step(description: str, module: nn.Module, watched: Sequence[nn.Module] | None = None) -> Iterator[None]:
+    """Credit ``description`` for parameter changes inside the block, if a recorder is active.
+
+    ``watched`` narrows the parameters compared to those of these submodules (see `InitRecorder.step`).
+    """
     recorder = _ACTIVE.get()
     if recorder is None:
         yield
         return
-    with recorder.step(description, module):
+    with recorder.step(description, module, watched):
         yield
 
 

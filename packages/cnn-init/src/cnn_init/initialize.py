@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from torch import nn
 
 from .build_initializer import build_initializer
-from .init_info import record_step
+from .init_info import active_recorder, record_step
 from .initializer import Initializer
 from .unused_init_cfg import warn_unused
 from .validation import check_module
@@ -79,12 +79,35 @@ def initialize(module: nn.Module, init_cfg: InitCfg) -> None:
     """
     check_module(module, "initialize")
     steps = [step for cfg in cfg_list(init_cfg) for step in _plan(module, cfg)]
+    recorded = active_recorder() is not None
     for description, initializer, target in steps:  # every cfg checked before any parameter changes
-        with record_step(description, target):
-            initializer(target)
+        targets = _plain_targets(initializer, target) if recorded else None
+        if targets is None:
+            with record_step(description, target):
+                initializer(target)
+            continue
+        # Only the targets change, so the init table compares only their parameters;
+        # the loop is Initializer.__call__ on the targets found once.
+        with record_step(description, target, targets):
+            for submodule in targets:
+                cast(Initializer, initializer).init_module(submodule)
 
 
 Step = tuple[str, Callable[[nn.Module], Any], nn.Module]
+
+
+def _plain_targets(initializer: Callable[[nn.Module], Any], target: nn.Module) -> list[nn.Module] | None:
+    """The modules ``initializer(target)`` sets, if it is an `Initializer` with the base class's selection.
+
+    ``None`` for anything else (``Pretrained``, a custom ``__call__`` or ``targets``),
+    which may touch every parameter of ``target``.
+    """
+    if not isinstance(initializer, Initializer):
+        return None
+    kind = type(initializer)
+    if kind.__call__ is not Initializer.__call__ or kind.targets is not Initializer.targets:
+        return None
+    return [module for _, module in initializer.targets(target)]
 
 
 def _plan(module: nn.Module, cfg: dict[str, Any]) -> list[Step]:

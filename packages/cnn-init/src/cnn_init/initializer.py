@@ -22,7 +22,18 @@ def class_names(module: nn.Module) -> list[str]:
     >>> class_names(nn.Conv2d(1, 1, 1))[:3]
     ['Conv2d', '_ConvNd', 'Module']
     """
-    return [cls.__name__ for cls in type(module).__mro__ if cls is not object]
+    return list(_class_names_of(type(module)))
+
+
+_CLASS_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _class_names_of(module_type: type) -> tuple[str, ...]:
+    """`class_names` of an instance of ``module_type``; a class's MRO is fixed, so one walk per class."""
+    names = _CLASS_NAMES.get(module_type)
+    if names is None:
+        names = _CLASS_NAMES[module_type] = tuple(cls.__name__ for cls in module_type.__mro__ if cls is not object)
+    return names
 
 
 class Initializer(ABC):
@@ -89,7 +100,7 @@ class Initializer(ABC):
         if self.layer is None:
             return [(n, m) for n, m in module.named_modules() if self.accepts(m)]
         wanted = set(self.layer)
-        return [(n, m) for n, m in module.named_modules() if wanted.intersection(class_names(m))]
+        return [(n, m) for n, m in module.named_modules() if not wanted.isdisjoint(_class_names_of(type(m)))]
 
     def __call__(self, module: nn.Module) -> None:
         """Initialise every target in ``module``."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import inspect
 import math
 import numbers
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -75,8 +76,11 @@ def check_size_arguments(owner: str, layer_cls: Any, args: Sequence[Any], kwargs
     ...
     ValueError: build_norm_layer: num_groups must be a positive int, got 0
     """
+    signature = _signature(layer_cls)
+    if signature is None:
+        return
     try:
-        bound = inspect.signature(layer_cls).bind_partial(*args, **kwargs).arguments
+        bound = signature.bind_partial(*args, **kwargs).arguments
     except (TypeError, ValueError):
         return
     for name in POSITIVE_INTS:
@@ -88,6 +92,24 @@ def check_size_arguments(owner: str, layer_cls: Any, args: Sequence[Any], kwargs
     for name in NON_NEGATIVE_NUMBERS:
         if name in bound:
             _check_non_negative(owner, name, bound[name])
+
+
+_SIGNATURES: weakref.WeakKeyDictionary[Any, inspect.Signature | None] = weakref.WeakKeyDictionary()
+
+
+def _signature(layer_cls: Any) -> inspect.Signature | None:
+    """The signature of ``layer_cls``, or ``None`` if it has none; read once per class (builders call it per layer)."""
+    try:
+        return _SIGNATURES[layer_cls]
+    except (KeyError, TypeError):  # TypeError: not weakly referenceable (or unhashable), so not cached
+        pass
+    try:
+        signature: inspect.Signature | None = inspect.signature(layer_cls)
+    except (TypeError, ValueError):
+        signature = None
+    if isinstance(layer_cls, type):  # a class's constructor signature is fixed once it is defined
+        _SIGNATURES[layer_cls] = signature
+    return signature
 
 
 def check_built_layer(
