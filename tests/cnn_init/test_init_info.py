@@ -204,3 +204,54 @@ def test_fingerprint_samples_stay_inside_large_tensors(numel):
     assert int(index[0]) == 0
     assert int(index[-1]) == numel - 1
     assert bool((index[1:] > index[:-1]).all())
+
+
+def test_layer_cfg_credits_its_targets_and_leaves_the_rest_to_later_steps():
+    class Net(BaseModule):
+        def __init__(self):
+            super().__init__(
+                init_cfg=[
+                    dict(type="Constant", val=0.5, bias=0, layer="Linear"),
+                    dict(type="Constant", val=2, bias=1, layer="_BatchNorm"),
+                ]
+            )
+            self.fc = nn.Linear(3, 3)
+            self.shared = self.fc  # the same module twice: its parameters are credited once
+            self.body = nn.Sequential(nn.BatchNorm1d(3), nn.Conv1d(3, 3, 1))
+
+    model = Net()
+    model.init_weights()
+    info = model.init_info()
+    assert info["fc.weight"] == "Constant(val=0.5, bias=0, layer='Linear') in init_cfg of Net"
+    assert info["body.0.weight"] == "Constant(val=2, bias=1, layer='_BatchNorm') in init_cfg of Net"
+    assert info["body.1.weight"].startswith("not changed")
+    assert model.fc.weight.eq(0.5).all() and model.body[0].bias.eq(1).all()
+
+
+def test_initializer_with_its_own_call_is_credited_for_every_parameter_it_changes():
+    from cnn_init import INITIALIZERS, Initializer, register_initializer
+
+    with INITIALIZERS.temporary_registrations():
+
+        @register_initializer
+        class ZeroEverythingInit(Initializer):
+            """Targets the Linear layers but also zeroes every other weight, through .data."""
+
+            def init_module(self, module):
+                module.weight.data.zero_()
+
+            def __call__(self, module):
+                for sub in module.modules():
+                    if getattr(sub, "weight", None) is not None:
+                        sub.weight.data.zero_()
+
+        class Net(BaseModule):
+            def __init__(self):
+                super().__init__(init_cfg=dict(type="ZeroEverything", layer="Linear"))
+                self.fc = nn.Linear(2, 2)
+                self.conv = nn.Conv1d(2, 2, 1)
+
+        model = Net()
+        model.init_weights()
+    assert model.init_info()["conv.weight"] == "ZeroEverything(layer='Linear') in init_cfg of Net"
+    assert model.init_info()["fc.weight"] == "ZeroEverything(layer='Linear') in init_cfg of Net"
