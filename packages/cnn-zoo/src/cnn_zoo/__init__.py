@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from .registry import CHECKPOINT_LOADERS
     from .schemes import load_from_any
     from .state_dict import LoadReport, load_state_dict
+    from .unwrapped_state_dict import get_state_dict
 
 #: Names imported on first use, and the module that defines each (these need torch or requests).
 _LAZY = {
@@ -55,6 +56,7 @@ _LAZY = {
     "CheckpointLoader": "checkpoint_loader",
     "LoadReport": "state_dict",
     "download": "download_cache",
+    "get_state_dict": "unwrapped_state_dict",
     "load_checkpoint": "checkpoint",
     "load_checkpoint_with_prefix": "checkpoint",
     "load_from_any": "schemes",
@@ -102,6 +104,7 @@ __all__ = [
     "cache_file_name",
     "deprecated_names",
     "download",
+    "get_state_dict",
     "is_offline",
     "load_catalog",
     "load_checkpoint",
