@@ -120,8 +120,7 @@ def test_each_optimised_model_has_its_own_recompile_budget(random_bn: Callable[.
     torch._dynamo.reset()
     counters = [CompileCounter() for _ in range(3)]
     models = [
-        optimize_for_inference(random_bn(Pyramid()), torch.randn(2, 3, 8, 8), backend=counter)
-        for counter in counters
+        optimize_for_inference(random_bn(Pyramid()), torch.randn(2, 3, 8, 8), backend=counter) for counter in counters
     ]
     for batch in (3, 1, 4):
         for model in models:
