@@ -86,3 +86,11 @@ def test_yaml_dump_without_pyyaml_names_the_install_line(tmp_path: Path, monkeyp
     monkeypatch.setattr(builtins, "__import__", no_yaml)
     with pytest.raises(ImportError, match=r"writing .*out\.yaml needs PyYAML: pip install 'cnn-registry\[yaml\]'"):
         dump_config({"a": 1}, tmp_path / "out.yaml")
+
+
+def test_a_key_python_would_normalise_is_written_as_a_string(tmp_path):
+    # Python reads the name `º` as `o` (NFKC); a dict key must survive the round trip unchanged
+    path = dump_config({"a": {"º": None, "b": 1}}, tmp_path / "cfg.py")
+    assert load_config(path).to_dict() == {"a": {"º": None, "b": 1}}
+    with pytest.raises(ConfigError, match="cannot be written as a .py config name"):
+        dump_config({"ﬁ": 1}, tmp_path / "top.py")

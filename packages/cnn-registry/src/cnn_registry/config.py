@@ -69,7 +69,7 @@ def load_config(path: str | os.PathLike[str]) -> ConfigDict:
     text = os.fspath(path)
     resolved = _package_path(text, None) if PACKAGE_SEPARATOR in text else os.path.abspath(text)
     try:
-        return to_config_dict(_load(resolved, chain=()))
+        return ConfigDict(_load(resolved, chain=()))
     except RecursionError:
         raise ConfigError(f"{resolved}: the config is nested too deeply or refers to itself") from None
 
@@ -86,12 +86,12 @@ def merge_configs(base: Mapping[str, Any], override: Mapping[str, Any]) -> Confi
     >>> merge_configs({'a': {'x': 1, 'y': 2}}, {'a': {'_delete_': True, 'y': 3}})
     {'a': {'y': 3}}
     """
-    return to_config_dict(_merge(base, override))
+    return ConfigDict(_merge(base, override))
 
 
 def _merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
     if override.get(DELETE_KEY, False):
-        return _strip_delete(dict(override))
+        return {k: _strip_delete(v) for k, v in override.items() if k != DELETE_KEY}
     merged: dict[str, Any] = {k: _strip_delete(v) for k, v in base.items() if k != DELETE_KEY}
     for key, value in override.items():
         if key == DELETE_KEY:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 
-class ConfigDict(dict):
+class ConfigDict(dict):  # type: ignore[type-arg]  # dict[str, Any] would import typing at run time
     """A ``dict`` with attribute access to its keys, recursively.
 
     A key that is also a ``dict`` method (``items``, ``copy``, ``keys`` ...)
@@ -76,7 +76,7 @@ class ConfigDict(dict):
 
     def to_dict(self) -> dict[str, Any]:
         """A plain ``dict`` copy, recursively (lists and tuples are copied too)."""
-        return to_plain(self)
+        return to_plain(self)  # type: ignore[no-any-return]
 
 
 def to_config_dict(value: Any) -> Any:

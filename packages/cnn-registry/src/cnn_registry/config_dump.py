@@ -86,9 +86,19 @@ def dump_config(cfg: Mapping[str, Any], path: str | os.PathLike[str]) -> str:
 
 
 def _is_name(key: object) -> bool:
-    import keyword
+    """A key that reads back as itself when written as a Python name.
 
-    return isinstance(key, str) and key.isidentifier() and not keyword.iskeyword(key)
+    Python normalises names to NFKC, so ``º`` written as a name loads back as ``o``.
+    """
+    import keyword
+    import unicodedata
+
+    return (
+        isinstance(key, str)
+        and key.isidentifier()
+        and not keyword.iskeyword(key)
+        and unicodedata.normalize("NFKC", key) == key
+    )
 
 
 def _lists(value: Any) -> Any:
