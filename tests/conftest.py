@@ -6,6 +6,10 @@ import importlib.util
 
 import pytest
 
+# Scripts that tests start in other processes; never test modules (nor doctest modules under --doctest-modules).
+collect_ignore_glob = ["*_worker.py"]
+collect_ignore = ["integration/openmmlab_configs.py"]  # the config-tree harness, a script its peer test imports
+
 
 def _has(module: str) -> bool:
     return importlib.util.find_spec(module) is not None

@@ -197,3 +197,36 @@ def test_a_state_dict_entry_that_is_a_tensor_is_a_clear_error(tmp_path, key):
     torch.save({key: torch.ones(2)}, path)
     with pytest.raises(TypeError, match=rf"checkpoint\['{key}'\] must be a mapping of names to tensors.*got Tensor"):
         load_checkpoint(nn.Linear(2, 1), path)
+
+
+class _SwappedLayout(nn.Module):
+    """Checkpoints of an older layout stored `first` under `second` and the other way round."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.first = nn.Linear(2, 3)
+        self.second = nn.Linear(3, 5)
+        self._register_load_state_dict_pre_hook(self._swap_old_layout, with_module=False)
+
+    @staticmethod
+    def _swap_old_layout(state_dict, prefix, *args):
+        if state_dict.get(prefix + "first.weight", torch.empty(0)).shape == (5, 3):
+            for suffix in ("weight", "bias"):
+                first, second = prefix + "first." + suffix, prefix + "second." + suffix
+                state_dict[first], state_dict[second] = state_dict[second], state_dict[first]
+
+
+def test_shapes_are_compared_after_the_modules_own_hooks_renamed_the_keys():
+    # a key's name means what the module's load hook says; the shape check must come after it
+    source = _SwappedLayout()
+    old_layout = {
+        "first.weight": source.second.weight.detach().clone(),
+        "first.bias": source.second.bias.detach().clone(),
+        "second.weight": source.first.weight.detach().clone(),
+        "second.bias": source.first.bias.detach().clone(),
+    }
+    target = nn.Sequential(_SwappedLayout())
+    report = load_state_dict(target, {"0." + k: v for k, v in old_layout.items()}, strict=True)
+    assert report.ok
+    assert torch.equal(target[0].first.weight, source.first.weight)
+    assert torch.equal(target[0].second.bias, source.second.bias)

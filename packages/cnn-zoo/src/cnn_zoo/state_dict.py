@@ -79,6 +79,23 @@ def _is_placeholder(tensor: torch.Tensor) -> bool:
     return tensor.is_meta or isinstance(tensor, (nn.parameter.UninitializedParameter, nn.parameter.UninitializedBuffer))
 
 
+def _shape_filter(mismatched: list[tuple[str, tuple[int, ...], tuple[int, ...]]]) -> Any:
+    """A load pre-hook that drops (and records) the tensors whose shape differs from the module's own."""
+
+    def hold_back(module: nn.Module, state_dict: dict[str, Any], prefix: str, *args: Any) -> None:
+        own = [*module._parameters.items(), *module._buffers.items()]
+        for name, tensor in own:
+            key = prefix + name
+            value = state_dict.get(key)
+            if tensor is None or not isinstance(value, torch.Tensor) or _is_placeholder(tensor):
+                continue
+            if value.shape != tensor.shape:
+                mismatched.append((key, tuple(value.shape), tuple(tensor.shape)))
+                del state_dict[key]
+
+    return hold_back
+
+
 _COPY_ERROR = re.compile(r'While copying the parameter named "([^"]+)"')
 
 
@@ -98,7 +115,8 @@ def load_state_dict(
 
     With ``strict=True`` any missing, unexpected or mis-shaped key raises
     ``StateDictMismatchError`` and leaves the module exactly as it was (all or
-    nothing: mis-shaped keys are found before copying, and the rest is undone).
+    nothing: what was copied is undone). Shapes are compared after the module's
+    load hooks ran, so a hook that maps an older layout's keys is respected.
     With ``strict=False`` the tensors that fit are loaded and the report is logged
     as a warning to ``logger`` (default: the ``cnn_zoo`` logger). A tensor torch
     cannot copy (a meta or sparse tensor, say) raises ``StateDictMismatchError``
@@ -134,23 +152,19 @@ def load_state_dict(
 
     own = module.state_dict()
     report = LoadReport(target=type(module).__name__)
-    loadable: OrderedDict[str, Any] = OrderedDict()
     for key, value in state_dict.items():
-        target = own.get(key)
-        if target is not None:
-            if not isinstance(value, torch.Tensor):
-                raise TypeError(f"state_dict[{key!r}] must be a tensor, got {type(value).__name__}")
-            if not _is_placeholder(target) and target.shape != value.shape:
-                report.mismatched.append((key, tuple(value.shape), tuple(target.shape)))
-                continue
-        loadable[key] = value
+        if key in own and not isinstance(value, torch.Tensor):
+            raise TypeError(f"state_dict[{key!r}] must be a tensor, got {type(value).__name__}")
+    loadable: OrderedDict[str, Any] = OrderedDict(state_dict)
     metadata = getattr(state_dict, "_metadata", None)
     if metadata is not None:
         loadable._metadata = metadata  # type: ignore[attr-defined]
-    if strict and report.mismatched:
-        raise StateDictMismatchError(str(report), report)
 
     snapshot = _Snapshot(module)
+    # Mis-shaped tensors are held back inside torch's own load, after each module's load hooks
+    # ran: a hook that renames an older layout's keys decides what a key means, not its name.
+    hold_back = _shape_filter(report.mismatched)
+    handles = [sub._register_load_state_dict_pre_hook(hold_back, with_module=True) for sub in module.modules()]
     try:
         result = module.load_state_dict(loadable, strict=False)
     except Exception as exc:
@@ -162,6 +176,9 @@ def load_state_dict(
             f"could not load the state dict into {report.target}{named}; the module was left as it was. {text}",
             report,
         ) from exc
+    finally:
+        for handle in handles:
+            handle.remove()
     known = {k for k, *_ in report.mismatched}
     report.missing_keys = [k for k in result.missing_keys if not k.endswith(_IGNORED_SUFFIX) and k not in known]
     report.unexpected_keys = [k for k in result.unexpected_keys if not k.endswith(_IGNORED_SUFFIX)]
