@@ -237,9 +237,12 @@ def peer_registry(corpus: str) -> Any:
     """The peer's MODELS registry of ``corpus``, with its models imported."""
     import logging
 
-    logging.getLogger("mmengine").setLevel(logging.WARNING)  # its INFO lines would interleave with the table
+    from mmengine.logging import MMLogger
+
+    MMLogger.get_current_instance().setLevel(logging.WARNING)  # its INFO lines would interleave with the table
+    # always: configs of either tree may name the other's scope (mmpretrain's byol benchmarks are mmdet's)
+    install_import_stubs()
     if corpus == "mmdet":
-        install_import_stubs()
         import mmdet.models  # noqa: F401 - registers mmdet's models
         from mmdet.registry import MODELS
     else:
@@ -542,8 +545,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         wanted = [r for r in rows if r == corpus or (r == "classifiers" and corpus == "mmpretrain")]
         if not wanted:
             continue
-        if corpus == "mmdet":
-            install_import_stubs()
+        install_import_stubs()
         files = None
         if args.files is not None:
             root = config_root(corpus)
