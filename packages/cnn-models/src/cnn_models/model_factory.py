@@ -1,7 +1,7 @@
 """``list_models`` and ``create_model``: pretrained classifiers and backbones by name.
 
 A name is an architecture (``resnet50``), optionally with a weight tag
-(``resnet50.tv_in1k``); :func:`cnn_models.weights.get_weights` gives each tag's card.
+(``resnet50.tv_in1k``); `cnn_models.weights.get_weights` gives each tag's card.
 
 >>> import torch
 >>> from cnn_models import create_model, list_models
@@ -183,7 +183,7 @@ def _detect_layout(state_dict: Mapping[str, torch.Tensor], architecture: Archite
 def to_classifier_keys(
     state_dict: Mapping[str, torch.Tensor], layout: str, architecture: Architecture
 ) -> dict[str, torch.Tensor]:
-    """Rename a checkpoint's keys to :class:`~cnn_models.ImageClassifier`'s (``backbone.*``, ``head.*``).
+    """Rename a checkpoint's keys to `cnn_models.ImageClassifier`'s (``backbone.*``, ``head.*``).
 
     torchvision's ``fc.*`` becomes ``head.fc.*`` and every other key goes under
     ``backbone.`` (VGG keeps its classifier in the backbone); mmcls keys are already
@@ -243,7 +243,7 @@ def create_model(
 
     Args:
         name: An architecture (``'resnet50'``) or ``architecture.tag`` (``'resnet50.tv2_in1k'``);
-            see :func:`list_models`.
+            see `list_models`.
         pretrained: False for random weights; True for the tag in ``name`` or the default tag;
             a tag (``'mmcls_in1k'``); a catalog name (``'torchvision://resnet50'``); a path or URL.
             Checkpoints in torchvision's layout (``fc.*``) and mmcls's (``backbone.*``, ``head.*``)

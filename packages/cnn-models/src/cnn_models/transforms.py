@@ -1,6 +1,6 @@
 """Preprocessing on tensors, as a weight card prescribes: resize, center crop, channel order, normalisation.
 
-No torchvision needed: the resize is :func:`torch.nn.functional.interpolate` with
+No torchvision needed: the resize is `torch.nn.functional.interpolate` with
 antialiasing, the crop is slicing.
 
 >>> import torch
