@@ -283,9 +283,10 @@ def build(session: nox.Session) -> None:
     """Build every wheel and sdist into dist/ (`nox -s publish` then installs them from an index)."""
     session.install("hatch")
     shutil.rmtree(DIST, ignore_errors=True)
+    env = _hatch_env(session)  # before chdir: create_tmp makes its folder below the working directory
     for dist in _distributions():
         session.chdir(PACKAGES / dist)
-        session.run("hatch", "build", "--target", "wheel", "--target", "sdist", str(DIST), env=_hatch_env(session))
+        session.run("hatch", "build", "--target", "wheel", "--target", "sdist", str(DIST), env=env)
     session.chdir(ROOT)
     session.log("built: " + ", ".join(sorted(p.name for p in DIST.iterdir())))
 
