@@ -120,6 +120,9 @@ def test_get_expansion():
         get_expansion(nn.Conv2d)
     with pytest.raises(ValueError, match="expansion=0"):
         get_expansion(Bottleneck, 0)
+    for wrong_type in ("0", 2.0, True):  # a bad type is a TypeError, a bad value a ValueError
+        with pytest.raises(TypeError, match=f"expansion={wrong_type!r}: expected an int or None"):
+            get_expansion(Bottleneck, wrong_type)
 
 
 def test_vgg_norm_cfg_is_with_bn_and_index_5_is_the_classifier():

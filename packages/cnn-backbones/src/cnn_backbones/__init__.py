@@ -15,6 +15,7 @@ from .base import BaseBackbone
 from .checkpoint import checkpoint_block, keep_norm_statistics
 from .ghostnet import GhostNet
 from .hrnet import HRModule, HRNet
+from .mmpretrain_blocks import MMPretrainBasicBlock, MMPretrainBottleneck, MMPretrainResLayer
 from .mmpretrain_variants import MMPRETRAIN_BACKBONES
 from .registry import BACKBONES
 from .regnet import RegNet, RegNetBottleneck
@@ -41,6 +42,9 @@ __all__ = [
     "GhostNet",
     "HRModule",
     "HRNet",
+    "MMPretrainBasicBlock",
+    "MMPretrainBottleneck",
+    "MMPretrainResLayer",
     "RegNet",
     "RegNetBottleneck",
     "Res2Net",

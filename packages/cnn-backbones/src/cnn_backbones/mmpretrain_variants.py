@@ -15,6 +15,11 @@ mmpretrain's. A config picks it with a prefixed type or a default scope:
 32
 >>> BACKBONES.build(dict(type='mmdet.ResNet', depth=18)).out_indices  # mmdet's, as with no scope
 (0, 1, 2, 3)
+
+The module's ``ResLayer`` takes mmpretrain's arguments, ``(block, num_blocks, in_channels, out_channels)``
+(it is ``cnn_backbones.MMPretrainResLayer``); ``cnn_backbones.ResLayer`` keeps mmdet's. Blocks with
+mmpretrain's arguments are ``MMPretrainBasicBlock`` and ``MMPretrainBottleneck``; the networks here are
+built from ``BasicBlock`` and ``Bottleneck``, which ``isinstance`` checks should name.
 """
 
 from __future__ import annotations
@@ -27,13 +32,24 @@ import torch.nn as nn
 from cnn_bundles import ConvModule
 from cnn_registry import Registry
 
-from . import hrnet, regnet, res2net, resnet, resnext, vgg
+from . import hrnet, regnet, res2net, res_layer, resnet, resnext, vgg
+from .mmpretrain_blocks import MMPretrainResLayer as ResLayer
 from .registry import BACKBONES
-from .res_layer import ResLayer
 
 MMPRETRAIN_BACKBONES = Registry("backbones", parent=BACKBONES, scope="mmpretrain")
 
-__all__ = ["MMPRETRAIN_BACKBONES", "VGG", "HRNet", "RegNet", "Res2Net", "ResNeXt", "ResNet", "ResNetV1c", "ResNetV1d"]
+__all__ = [
+    "MMPRETRAIN_BACKBONES",
+    "VGG",
+    "HRNet",
+    "RegNet",
+    "Res2Net",
+    "ResLayer",
+    "ResNeXt",
+    "ResNet",
+    "ResNetV1c",
+    "ResNetV1d",
+]
 
 
 @MMPRETRAIN_BACKBONES.register_module()
@@ -125,7 +141,7 @@ class Res2Net(res2net.Res2Net):
 
     def make_res_layer(self, **kwargs: Any) -> nn.Module:
         """A stage whose ResNet-D shortcut keeps its pool at stride 1."""
-        return ResLayer(pool_at_stride_one=True, **kwargs)
+        return res_layer.ResLayer(pool_at_stride_one=True, **kwargs)
 
 
 @MMPRETRAIN_BACKBONES.register_module()

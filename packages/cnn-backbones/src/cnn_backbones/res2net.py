@@ -65,7 +65,7 @@ class Bottle2neck(Bottleneck):
         super().__init__(inplanes, planes, base_width=base_width, base_channels=base_channels, **kwargs)
         self.width = self.mid_channels_per_scale
 
-    def mid_channels(self, planes: int, groups: int, base_width: int, base_channels: int) -> int:
+    def middle_channels(self, planes: int, groups: int, base_width: int, base_channels: int) -> int:
         """``scales`` slices of ``planes * base_width // base_channels`` channels each."""
         self.mid_channels_per_scale = planes * base_width // base_channels
         return self.mid_channels_per_scale * self.scales

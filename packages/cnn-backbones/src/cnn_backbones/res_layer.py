@@ -129,16 +129,23 @@ class ResLayer(nn.Sequential):
         ]
         layers = []
         if downsample_first:
-            layers.append(block(inplanes=inplanes, planes=planes, stride=stride, downsample=downsample, **per_block[0]))
+            layers.append(
+                self.make_block(block, inplanes, planes, stride=stride, downsample=downsample, **per_block[0])
+            )
             inplanes = planes * expansion
             layers.extend(
-                block(inplanes=inplanes, planes=planes, stride=1, **per_block[i]) for i in range(1, num_blocks)
+                self.make_block(block, inplanes, planes, stride=1, **per_block[i]) for i in range(1, num_blocks)
             )
         else:
             layers.extend(
-                block(inplanes=inplanes, planes=inplanes, stride=1, **per_block[i]) for i in range(num_blocks - 1)
+                self.make_block(block, inplanes, inplanes, stride=1, **per_block[i]) for i in range(num_blocks - 1)
             )
             layers.append(
-                block(inplanes=inplanes, planes=planes, stride=stride, downsample=downsample, **per_block[-1])
+                self.make_block(block, inplanes, planes, stride=stride, downsample=downsample, **per_block[-1])
             )
         super().__init__(*layers)
+
+    @staticmethod
+    def make_block(block: type[nn.Module], inplanes: int, planes: int, **kwargs: Any) -> nn.Module:
+        """Build one block of the stage; mmpretrain's ``ResLayer`` overrides it for blocks with its signature."""
+        return block(inplanes=inplanes, planes=planes, **kwargs)

@@ -92,12 +92,28 @@ class BasicBlock(BaseModule):
         self.add_module(self.norm1_name, norm1)
         self.conv2 = build_conv_layer(conv_cfg, planes, planes, 3, padding=1, bias=False)
         self.add_module(self.norm2_name, norm2)
+        self._channels = (inplanes, planes, planes)
         self.relu = nn.ReLU(inplace=True)
         self.downsample = downsample
         self.stride = stride
         self.dilation = dilation
         self.with_cp = with_cp
         self.drop_path = make_drop_path(drop_path_rate)
+
+    @property
+    def in_channels(self) -> int:
+        """Input channels of the block (mmpretrain's name; plain data, not in the state dict)."""
+        return self._channels[0]
+
+    @property
+    def mid_channels(self) -> int:
+        """Channels between the block's first and last conv."""
+        return self._channels[1]
+
+    @property
+    def out_channels(self) -> int:
+        """Output channels of the block."""
+        return self._channels[2]
 
     @property
     def norm1(self) -> nn.Module:
@@ -196,8 +212,9 @@ class Bottleneck(BaseModule):
         self.with_dcn = dcn is not None
         self.with_plugins = bool(plugins)
         self.conv1_stride, self.conv2_stride = (1, stride) if style == "pytorch" else (stride, 1)
-        mid_channels = self.mid_channels(planes, groups, base_width, base_channels)
+        mid_channels = self.middle_channels(planes, groups, base_width, base_channels)
         self.width = mid_channels
+        self._channels = (inplanes, mid_channels, out_channels)
 
         self.conv1 = build_conv_layer(
             conv_cfg, inplanes, mid_channels, kernel_size=1, stride=self.conv1_stride, bias=False
@@ -216,7 +233,7 @@ class Bottleneck(BaseModule):
         self.after_conv3_plugin_names = self.make_block_plugins(out_channels, plugins, "after_conv3")
         self.drop_path = make_drop_path(drop_path_rate)
 
-    def mid_channels(self, planes: int, groups: int, base_width: int, base_channels: int) -> int:
+    def middle_channels(self, planes: int, groups: int, base_width: int, base_channels: int) -> int:
         """Channels between the 1x1 convs: ``planes``, or ResNeXt's ``planes * base_width // base_channels * groups``.
 
         Res2Net overrides it (``scales`` slices).
@@ -283,6 +300,21 @@ class Bottleneck(BaseModule):
         for name in plugin_names:
             x = getattr(self, name)(x)
         return x
+
+    @property
+    def in_channels(self) -> int:
+        """Input channels of the block (mmpretrain's name; plain data, not in the state dict)."""
+        return self._channels[0]
+
+    @property
+    def mid_channels(self) -> int:
+        """Channels between the block's first and last conv."""
+        return self._channels[1]
+
+    @property
+    def out_channels(self) -> int:
+        """Output channels of the block."""
+        return self._channels[2]
 
     @property
     def norm1(self) -> nn.Module:
@@ -412,7 +444,9 @@ def get_expansion(block: type[nn.Module], expansion: int | None = None) -> int:
         (4, 2, 1)
     """
     if expansion is not None:
-        if not isinstance(expansion, int) or isinstance(expansion, bool) or expansion < 1:
+        if not isinstance(expansion, int) or isinstance(expansion, bool):
+            raise TypeError(f"expansion={expansion!r}: expected an int or None, got {type(expansion).__name__}")
+        if expansion < 1:
             raise ValueError(f"expansion={expansion!r}: expected a positive int or None")
         return expansion
     value = getattr(block, "expansion", None)
