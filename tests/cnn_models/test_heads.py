@@ -229,6 +229,26 @@ def test_simple_test_as_mmcls_0x():
     torch.testing.assert_close(torch.stack(multi.simple_test(SCORES, sigmoid=False)), SCORES)
 
 
+class SimpleTest(torch.nn.Module):
+    """A head's ``simple_test`` as a module's forward, so it can be traced."""
+
+    def __init__(self, head: torch.nn.Module) -> None:
+        super().__init__()
+        self.head = head
+
+    def forward(self, x: torch.Tensor):
+        return self.head.simple_test(x)
+
+
+@pytest.mark.parametrize("head", [LinearClsHead(num_classes=4, in_channels=4), MultiLabelClsHead()], ids=type)
+def test_simple_test_returns_the_score_tensor_while_traced(head):
+    traced = torch.jit.trace(SimpleTest(head.eval()), SCORES)  # tracing (and ONNX export) needs a tensor out
+    out = traced(SCORES)
+    assert isinstance(out, torch.Tensor) and out.shape == (4, 4)
+    torch.testing.assert_close(out, torch.stack(head.simple_test(SCORES)))
+    assert isinstance(head.simple_test(SCORES), list)  # outside tracing, still one tensor per sample
+
+
 def test_forward_train_returns_the_mmcls_0x_dict():
     out = LinearClsHead(num_classes=4, in_channels=4, topk=(1, 2)).forward_train(SCORES, torch.tensor([0, 1, 0, 0]))
     assert set(out) == {"loss", "accuracy"} and set(out["accuracy"]) == {"top-1", "top-2"}

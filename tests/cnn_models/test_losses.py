@@ -237,6 +237,24 @@ def test_focal_loss_takes_class_indices_as_n_or_n_by_1(target):
     torch.testing.assert_close(FocalLoss()(pred, target), expected)
 
 
+@pytest.mark.parametrize("loss", [FocalLoss(), CrossEntropyLoss(use_sigmoid=True)], ids=["focal", "bce"])
+@pytest.mark.parametrize("target", [torch.Tensor([1, 0]), torch.Tensor([[1], [0]]), torch.tensor([1.0, 0.0]).double()])
+def test_class_indices_are_read_by_shape_whatever_their_dtype(loss, target):
+    pred = torch.tensor([[0.3, -1.0], [2.0, 0.5]])
+    torch.testing.assert_close(loss(pred, target), loss(pred, torch.tensor([1, 0])))
+
+
+def test_float_class_indices_must_be_whole_numbers():
+    with pytest.raises(ValueError, match=r"target of shape \(2,\) is read as class indices, but holds 0.5"):
+        FocalLoss()(torch.zeros(2, 3), torch.Tensor([1, 0.5]))
+    with pytest.raises(ValueError, match="holds nan, not a whole number"):
+        FocalLoss()(torch.zeros(2, 3), torch.tensor([1.0, float("nan")]))
+    with pytest.raises(ValueError, match=r"outside \[0, 3\): min 0, max 3"):
+        FocalLoss()(torch.zeros(2, 3), torch.Tensor([0, 3]))
+    with pytest.raises(ValueError, match="pred and target must have the same shape"):  # 3 labels for 2 samples
+        FocalLoss()(torch.zeros(2, 3), torch.Tensor([0, 1, 2]))
+
+
 def test_out_of_range_indices_are_refused_on_cpu_without_compile():
     with pytest.raises(ValueError, match=r"outside \[0, 2\): min 0, max 2"):
         CrossEntropyLoss()(torch.zeros(2, 2), torch.tensor([0, 2]))

@@ -95,7 +95,8 @@ class ClsHead(BaseModule):
 
         With ``post_process`` (the default) the result is a list with one
         detached CPU tensor of scores per sample, where mmcls gives numpy arrays
-        (``numpy.asarray`` turns each into one); without it, the ``(N, C)`` tensor.
+        (``numpy.asarray`` turns each into one); without it, or while tracing or
+        exporting to ONNX, the ``(N, C)`` tensor.
 
         >>> head = ClsHead()
         >>> [row.tolist() for row in head.simple_test(torch.zeros(2, 2))]
@@ -111,6 +112,12 @@ class ClsHead(BaseModule):
         return cls_score.softmax(dim=1)
 
     @staticmethod
-    def post_process(scores: torch.Tensor) -> list[torch.Tensor]:
-        """One detached CPU tensor per sample, as mmcls 0.x's ``post_process`` (which gives numpy arrays)."""
+    def post_process(scores: torch.Tensor) -> torch.Tensor | list[torch.Tensor]:
+        """One detached CPU tensor per sample, as mmcls 0.x's ``post_process`` (which gives numpy arrays).
+
+        While the model is traced (``torch.jit.trace``) or exported to ONNX, ``scores`` come back unchanged,
+        the ``(N, C)`` tensor, as in mmcls 0.x: a graph's output is a tensor, not a Python list.
+        """
+        if torch.onnx.is_in_onnx_export() or torch.jit.is_tracing():
+            return scores
         return list(scores.detach().cpu().unbind(0))

@@ -52,17 +52,44 @@ def check_class_indices(target: torch.Tensor, num_classes: int) -> None:
         raise ValueError(f"target holds class indices outside [0, {num_classes}): min {low}, max {high}")
 
 
+def check_whole_numbers(target: torch.Tensor) -> None:
+    """Raise ValueError if a floating-point ``target`` of class indices holds a value that is not a whole number.
+
+    Skipped under ``torch.compile`` (reading the values would break the graph).
+
+    >>> check_whole_numbers(torch.tensor([0.0, 2.0]))
+    >>> check_whole_numbers(torch.tensor([0.0, 1.5]))
+    Traceback (most recent call last):
+    ...
+    ValueError: target of shape (2,) is read as class indices, but holds 1.5, not a whole number
+    """
+    if not target.is_floating_point() or torch.compiler.is_compiling() or not target.numel():
+        return
+    bad = target[target != target.round()]  # NaN is never equal to itself, so it is caught too
+    if bad.numel():
+        raise ValueError(
+            f"target of shape {tuple(target.shape)} is read as class indices, but holds {bad[0].item()}, "
+            "not a whole number"
+        )
+
+
 def to_one_hot(target: torch.Tensor, pred: torch.Tensor) -> torch.Tensor:
     """Class indices ``(N,)`` or ``(N, 1)`` become one-hot ``(N, C)`` in ``pred``'s dtype; others pass through.
+
+    Class indices are recognised by shape, whatever their dtype (as mmpretrain's losses do): a float
+    ``torch.Tensor([2, 0])`` is read as classes 2 and 0, and values that are not whole numbers are an error.
 
     >>> to_one_hot(torch.tensor([2, 0]), torch.zeros(2, 3))
     tensor([[0., 0., 1.],
             [1., 0., 0.]])
+    >>> to_one_hot(torch.Tensor([1]), torch.zeros(1, 2))
+    tensor([[0., 1.]])
     """
-    if not target.is_floating_point() and pred.dim() == 2 and target.shape == (pred.size(0), 1) != pred.shape:
+    if pred.dim() == 2 and target.shape == (pred.size(0), 1) != pred.shape:
         target = target.reshape(-1)  # (N, 1) class indices, as mmpretrain's losses accept
-    if target.dim() == pred.dim() - 1 and not target.is_floating_point():
+    if target.dim() == pred.dim() - 1 and target.shape == pred.shape[:-1]:
         num_classes = pred.size(-1)
+        check_whole_numbers(target)
         check_class_indices(target, num_classes)
         return F.one_hot(target.long(), num_classes).to(pred.dtype)
     check_same_shape(pred, target)
