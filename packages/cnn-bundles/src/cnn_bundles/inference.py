@@ -63,7 +63,7 @@ class InferenceMismatchError(RuntimeError):
 
 
 class InferenceModel(nn.Module):
-    """What :func:`optimize_for_inference` returns: the folded model, its compiled form and the input conversion.
+    """What `optimize_for_inference` returns: the folded model, its compiled form and the input conversion.
 
     Calling it casts the first (image) argument to the model's dtype and memory
     format, runs the compiled model without autograd, and casts floating-point
@@ -112,7 +112,7 @@ def optimize_for_inference(
     Steps, on a deep copy in eval mode (``model`` itself is not touched):
 
     1. every BatchNorm that directly follows a convolution is folded into it
-       (:func:`~cnn_bundles.fuse_conv_bn`);
+       (`cnn_bundles.fuse_conv_bn`);
     2. parameters (and inputs, at each call) become channels-last when the
        model has 2-D convolutions and ``example_input`` is 4-D, where CPUs' and
        GPUs' convolution kernels are fastest;
@@ -122,7 +122,7 @@ def optimize_for_inference(
        so convolutions get pre-packed weights and fused activations);
     4. with ``check=True`` its outputs on ``example_input`` are compared with
        the eager model's (see the module docstring for the tolerances) and an
-       :class:`InferenceMismatchError` naming the largest difference is raised
+       `InferenceMismatchError` naming the largest difference is raised
        if they differ. This first call also pays for the compilation.
 
     Args:
@@ -134,10 +134,10 @@ def optimize_for_inference(
         backend: a ``torch.compile`` backend name or callable; ``None`` to fold and convert without compiling.
         check: compare with the eager model on ``example_input``.
         tolerance: the largest difference allowed, relative to ``max(1, max |eager output|)``; ``None`` for
-            :data:`FLOAT32_TOLERANCE` or :data:`REDUCED_PRECISION_TOLERANCE`.
+            `FLOAT32_TOLERANCE` or `REDUCED_PRECISION_TOLERANCE`.
 
     Returns:
-        an :class:`InferenceModel`: call it like ``model``, under any grad mode.
+        an `InferenceModel`: call it like ``model``, under any grad mode.
 
     >>> from cnn_bundles import ConvModule
     >>> net = nn.Sequential(ConvModule(3, 8, 3, norm_cfg=dict(type='BN')), nn.AdaptiveAvgPool2d(1))
@@ -176,7 +176,7 @@ def _compile(model: nn.Module, backend: str | Callable[..., Any]) -> Callable[..
 
 
 def compare_outputs(actual: Any, expected: Any, tolerance: float) -> None:
-    """Raise :class:`InferenceMismatchError` unless every tensor of ``actual`` is within ``tolerance`` of ``expected``.
+    """Raise `InferenceMismatchError` unless every tensor of ``actual`` is within ``tolerance`` of ``expected``.
 
     The allowed difference of each tensor is ``tolerance * max(1, max |expected|)``.
 
