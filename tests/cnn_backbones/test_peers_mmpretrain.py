@@ -103,3 +103,30 @@ def test_wide_resnet_and_drop_path_as_mmpretrain(randomize_norms):
     with torch.no_grad():
         for a, b in zip(ours(X), theirs(X), strict=True):
             torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-5)
+
+
+STAGES = [
+    ("BasicBlock", 2, 32, 64, dict(stride=2)),
+    ("Bottleneck", 3, 32, 64, dict(stride=2, avg_down=True)),
+    ("Bottleneck", 2, 32, 64, dict(avg_down=True)),  # stride 1: mmpretrain has no pool in the shortcut
+    ("Bottleneck", 2, 32, 64, dict(expansion=2)),
+]
+
+
+@pytest.mark.parametrize(("block", "num_blocks", "cin", "cout", "kwargs"), STAGES, ids=lambda v: str(v))
+def test_mmpretrain_res_layer_as_mmpretrain(block, num_blocks, cin, cout, kwargs, randomize_norms):
+    from cnn_backbones import MMPretrainBasicBlock, MMPretrainBottleneck
+    from cnn_backbones.mmpretrain_variants import ResLayer
+
+    resnet = pytest.importorskip("mmpretrain.models.backbones.resnet")
+    theirs = randomize_norms(resnet.ResLayer(getattr(resnet, block), num_blocks, cin, cout, **kwargs)).eval()
+    ours_block = {"BasicBlock": MMPretrainBasicBlock, "Bottleneck": MMPretrainBottleneck}[block]
+    ours = ResLayer(ours_block, num_blocks, cin, cout, **kwargs).eval()
+    assert _shapes(ours) == _shapes(theirs)
+    assert [(b.in_channels, b.mid_channels, b.out_channels) for b in ours] == [
+        (b.in_channels, b.mid_channels, b.out_channels) for b in theirs
+    ]
+    ours.load_state_dict(theirs.state_dict(), strict=True)
+    x = torch.rand(1, cin, 16, 16, generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        torch.testing.assert_close(ours(x), theirs(x), rtol=1e-5, atol=1e-5)
