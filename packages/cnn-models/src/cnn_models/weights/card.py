@@ -3,7 +3,7 @@
 The cards live in ``cards.json`` beside this file. Their facts (URLs, accuracies,
 resize/crop, mean/std) are the publishers' own: torchvision's weight enums,
 mmpretrain's metafiles and configs, mmdetection's configs for the backbone-only
-checkpoints. ``params`` and ``gmacs`` are measured by :mod:`cnn_models.weights.measure`.
+checkpoints. ``params`` and ``gmacs`` are measured by `cnn_models.weights.measure`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 
 from ..transforms import ImageTransform
 
-#: How a checkpoint's keys relate to :class:`~cnn_models.ImageClassifier`'s.
+#: How a checkpoint's keys relate to `cnn_models.ImageClassifier`'s.
 LAYOUTS = ("torchvision", "mmcls", "backbone")
 
 
