@@ -187,6 +187,15 @@ def test_focal_loss_matches_torchvision():
         )
 
 
+@pytest.mark.peer
+def test_focal_loss_takes_float_class_indices_as_mmpretrain():
+    losses = pytest.importorskip("mmpretrain.models.losses")
+    target = LABELS.float()  # torch.Tensor([...]): class indices in a float tensor
+    for reduction in ("none", "mean", "sum"):
+        theirs = losses.FocalLoss(gamma=1.5, alpha=0.3, reduction=reduction)(LOGITS, target)
+        torch.testing.assert_close(FocalLoss(gamma=1.5, alpha=0.3, reduction=reduction)(LOGITS, target), theirs)
+
+
 def test_focal_loss_validates_arguments():
     with pytest.raises(ValueError, match="gamma must be a number >= 0, got -1"):
         FocalLoss(gamma=-1)
