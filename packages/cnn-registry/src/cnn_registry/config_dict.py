@@ -22,8 +22,12 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    _DictBase = dict[str, Any]
+else:  # no typing import at run time
+    _DictBase = dict
 
-class ConfigDict(dict):  # type: ignore[type-arg]  # dict[str, Any] would import typing at run time
+
+class ConfigDict(_DictBase):
     """A ``dict`` with attribute access to its keys, recursively.
 
     A key that is also a ``dict`` method (``items``, ``copy``, ``keys`` ...)
@@ -76,7 +80,8 @@ class ConfigDict(dict):  # type: ignore[type-arg]  # dict[str, Any] would import
 
     def to_dict(self) -> dict[str, Any]:
         """A plain ``dict`` copy, recursively (lists and tuples are copied too)."""
-        return to_plain(self)  # type: ignore[no-any-return]
+        plain: dict[str, Any] = to_plain(self)
+        return plain
 
 
 def to_config_dict(value: Any) -> Any:

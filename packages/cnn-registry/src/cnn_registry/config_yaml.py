@@ -41,7 +41,7 @@ def _loader_class(yaml: Any) -> Any:
     global _LOADER
     if _LOADER is None:
 
-        class TupleSafeLoader(yaml.SafeLoader):  # type: ignore[misc]  # PyYAML ships no type hints
+        class TupleSafeLoader(yaml.SafeLoader):
             pass
 
         def construct_tuple(loader: Any, node: Any) -> tuple[Any, ...]:
