@@ -30,14 +30,28 @@ Conv3d = nn.Conv3d
 
 
 class ConvTranspose2d(nn.ConvTranspose2d):
-    """``nn.ConvTranspose2d`` whose ``forward`` takes only the input, so ``torch.fx`` traces it alone too."""
+    """``nn.ConvTranspose2d`` whose ``forward`` takes only the input, so ``torch.fx`` traces it alone too.
+
+    >>> import torch
+    >>> up = ConvTranspose2d(4, 2, kernel_size=2, stride=2)
+    >>> up(torch.randn(0, 4, 3, 3)).shape  # an empty batch gives an empty output
+    torch.Size([0, 2, 6, 6])
+    >>> x = torch.randn(1, 4, 3, 3)
+    >>> torch.equal(torch.fx.symbolic_trace(up)(x), up(x))
+    True
+    """
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
         return super().forward(x)
 
 
 class ConvTranspose3d(nn.ConvTranspose3d):
-    """``nn.ConvTranspose3d`` whose ``forward`` takes only the input, so ``torch.fx`` traces it alone too."""
+    """``nn.ConvTranspose3d`` whose ``forward`` takes only the input, so ``torch.fx`` traces it alone too.
+
+    >>> import torch
+    >>> ConvTranspose3d(4, 2, kernel_size=2, stride=2)(torch.randn(0, 4, 1, 3, 3)).shape
+    torch.Size([0, 2, 2, 6, 6])
+    """
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
         return super().forward(x)
