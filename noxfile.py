@@ -36,7 +36,8 @@ OPENMMLAB = ["mmengine>=0.10", "mmcv-lite==2.1.*", "mmpretrain==1.2.*"]
 # The ends of the matrix the packages claim (`torch>=2.4`, `requires-python>=3.10`). Both run every
 # package's tests in one venv each, peers included. uv fetches these builds from the registry (several
 # GB of CUDA wheels each) into its cache once; later runs copy them from there.
-FLOOR = {"python": "3.10", "torch": ["torch==2.4.0", "torchvision==0.19.0", "timm"]}
+# torch 2.4's inductor imports setuptools (for its C++ builds) without declaring it; 2.5 on do not need it.
+FLOOR = {"python": "3.10", "torch": ["torch==2.4.0", "torchvision==0.19.0", "timm", "setuptools"]}
 # The newest torch/torchvision the registry serves (2026-11-30); `uv pip compile` on "torch torchvision"
 # tells when to move it.
 NEWEST = {"python": "3.13", "torch": ["torch==2.15.0", "torchvision==0.29.2", "timm"]}

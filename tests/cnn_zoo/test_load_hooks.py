@@ -28,7 +28,7 @@ def test_a_load_state_dict_pre_hook_sees_keys_the_module_does_not_have():
     class Renamed(nn.Linear):
         def __init__(self) -> None:
             super().__init__(2, 2)
-            self.register_load_state_dict_pre_hook(self._rename)
+            self._register_load_state_dict_pre_hook(self._rename, with_module=True)  # public from torch 2.5
 
         def _rename(self, module, state_dict, prefix, *args):
             seen.extend(state_dict)
