@@ -134,7 +134,7 @@ def test_home_falls_back_to_xdg_cache(monkeypatch, tmp_path):
     ("text", "match"),
     [
         ('{\n  "a": "x.pth",\n  "b": \n}', r"open-mmlab.json.*Expecting value at line 4, column 1"),
-        ('{"a": "x.pth",}', r"line 1, column 15"),
+        ('{"a": "x.pth" "b": "y.pth"}', r"line 1, column 15"),
         ('["x.pth"]', "must hold a JSON object"),
         ('{"a": null}', r"value of 'a' must be a URL or a path string, got None"),
     ],

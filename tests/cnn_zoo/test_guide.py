@@ -51,7 +51,7 @@ def test_guide_examples_run_and_print_what_the_comments_say(guide_run):
     assert "6 tensors do not fit" in printed
     assert "https://download.pytorch.org/models/resnet50-0676ba61.pth" in lines
     assert "https://download.openmmlab.com/pretrain/third_party/hrnetv2_w32-dc9eeb4f.pth" in lines
-    assert "Expecting property name enclosed in double quotes at line 3, column 1" in printed
+    assert "Expecting property name enclosed in double quotes at line 2, column 3" in printed
     assert "resnet18-f37072fd.pth is not in the cache" in printed
     assert any(line.startswith("refused: refusing to load") for line in lines)
     assert lines.count("True") == 2
