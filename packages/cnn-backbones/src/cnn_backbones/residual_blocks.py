@@ -30,7 +30,31 @@ def check_style(style: str) -> str:
     return style
 
 
-class BasicBlock(BaseModule):
+class BlockChannels:
+    """``in_channels``, ``mid_channels`` and ``out_channels`` of a residual block, as mmpretrain names them.
+
+    Plain data set by the block's ``__init__`` as ``_channels``; never in the state dict.
+    """
+
+    _channels: tuple[int, int, int]
+
+    @property
+    def in_channels(self) -> int:
+        """Input channels of the block."""
+        return self._channels[0]
+
+    @property
+    def mid_channels(self) -> int:
+        """Channels between the block's first and last conv."""
+        return self._channels[1]
+
+    @property
+    def out_channels(self) -> int:
+        """Output channels of the block."""
+        return self._channels[2]
+
+
+class BasicBlock(BlockChannels, BaseModule):
     """Two 3x3 convs with an identity shortcut (ResNet-18/34).
 
     Args:
@@ -101,21 +125,6 @@ class BasicBlock(BaseModule):
         self.drop_path = make_drop_path(drop_path_rate)
 
     @property
-    def in_channels(self) -> int:
-        """Input channels of the block (mmpretrain's name; plain data, not in the state dict)."""
-        return self._channels[0]
-
-    @property
-    def mid_channels(self) -> int:
-        """Channels between the block's first and last conv."""
-        return self._channels[1]
-
-    @property
-    def out_channels(self) -> int:
-        """Output channels of the block."""
-        return self._channels[2]
-
-    @property
     def norm1(self) -> nn.Module:
         """The norm layer after ``conv1``."""
         return getattr(self, self.norm1_name)
@@ -141,7 +150,7 @@ class BasicBlock(BaseModule):
         return self.relu(out)
 
 
-class Bottleneck(BaseModule):
+class Bottleneck(BlockChannels, BaseModule):
     """1x1 reduce, 3x3 (optionally grouped, dilated or deformable), 1x1 expand (ResNet-50/101/152, ResNeXt).
 
     Args:
@@ -300,21 +309,6 @@ class Bottleneck(BaseModule):
         for name in plugin_names:
             x = getattr(self, name)(x)
         return x
-
-    @property
-    def in_channels(self) -> int:
-        """Input channels of the block (mmpretrain's name; plain data, not in the state dict)."""
-        return self._channels[0]
-
-    @property
-    def mid_channels(self) -> int:
-        """Channels between the block's first and last conv."""
-        return self._channels[1]
-
-    @property
-    def out_channels(self) -> int:
-        """Output channels of the block."""
-        return self._channels[2]
 
     @property
     def norm1(self) -> nn.Module:
