@@ -7,8 +7,8 @@ import logging
 import pytest
 import torch
 
-from cnn_models import ImageClassifier
-from cnn_models.model_factory import ARCHITECTURES, create_model, list_models, split_model_name
+from cnn_models import HRFuseScales, ImageClassifier
+from cnn_models.model_factory import ARCHITECTURES, GAP_NECK, create_model, list_models, split_model_name
 from cnn_models.weights import all_weights
 
 ARCH_NAMES = list_models()
@@ -38,12 +38,36 @@ def test_list_models_gives_architectures_and_tags():
 
 @pytest.mark.parametrize("name", ARCH_NAMES)
 def test_every_architecture_builds_as_classifier_and_as_features(name):
+    architecture = ARCHITECTURES[name]
     with torch.device("meta"):
         model = create_model(name)
         assert model.eval()(torch.zeros(1, 3, 32, 32)).shape == (1, 1000)
-        features = create_model(name, out_indices=ARCHITECTURES[name].classifier_out_indices)
+        features = create_model(name, out_indices=architecture.classifier_out_indices)
     assert isinstance(model, ImageClassifier)
-    assert features.out_channels == (ARCHITECTURES[name].head_channels,)
+    assert features.out_channels == model.backbone.out_channels
+    if architecture.is_vgg:
+        assert model.neck is None
+    else:  # the head reads what the neck gives (meta tensors check the shapes all the way through)
+        assert model.head.fc.in_features == architecture.head_channels
+    if architecture.neck == GAP_NECK and not architecture.is_vgg:
+        assert features.out_channels == (architecture.head_channels,)
+
+
+def test_hrnet_classifiers_fuse_the_branches_as_mmpretrain():
+    with torch.device("meta"):
+        model = create_model("hrnet_w30")
+    assert isinstance(model.neck[0], HRFuseScales) and model.neck[0].in_channels == (30, 60, 120, 240)
+    assert model.backbone.out_indices == (0, 1, 2, 3) and model.head.fc.in_features == 2048
+    assert ARCHITECTURES["hrnet_w30"].neck[0] == dict(type="HRFuseScales", in_channels=(30, 60, 120, 240))
+
+
+def test_wide_resnets_double_the_middle_width_only():
+    with torch.device("meta"):
+        wide, plain = create_model("wide_resnet50_2"), create_model("resnet50")
+    block, plain_block = wide.backbone.layer1[0], plain.backbone.layer1[0]
+    assert (block.conv2.in_channels, block.conv3.out_channels) == (128, 256)
+    assert (plain_block.conv2.in_channels, plain_block.conv3.out_channels) == (64, 256)
+    assert wide.backbone.conv1.out_channels == 64
 
 
 def test_every_tag_builds_with_the_parameters_on_its_card():

@@ -10,6 +10,7 @@ from cnn_models.model_factory import ARCHITECTURES
 from cnn_models.weights import LAYOUTS, all_weights, get_weights, list_weights, tags_of
 from cnn_models.weights.measure import measure
 from cnn_zoo import resolve, sha256_prefix
+from cnn_zoo.catalog import CATALOG_NAMES, load_catalog, split_scheme
 
 CARDS = list(all_weights().values())
 
@@ -27,6 +28,8 @@ def test_every_card_is_complete(card):
     assert card.architecture in ARCHITECTURES
     assert card.layout in LAYOUTS
     assert resolve(card.checkpoint) == card.url
+    if split_scheme(card.checkpoint)[0] in ("http", "https"):  # a URL no catalog names is its own checkpoint
+        assert card.checkpoint == card.url
     assert card.sha256 == sha256_prefix(card.url.rsplit("/", 1)[1])
     assert len(card.sha256) >= 8
     assert card.input_size == (3, 224, 224)
@@ -50,8 +53,26 @@ def test_every_card_is_complete(card):
 def test_caffe_and_pycls_weights_take_bgr():
     bgr = {card.name for card in CARDS if card.channel_order == "BGR"}
     assert {"resnet50_caffe.detectron2", "resnet101_caffe.detectron", "regnetx_3.2gf.pycls"} <= bgr
-    assert all(card.layout == "backbone" for card in CARDS if card.name in bgr)
+    # backbone-only: the Caffe-trained ResNets and pycls's RegNetX; classifiers: mmcls's RegNetX alone, trained
+    # on BGR input as pycls's checkpoints are (mmpretrain's configs say to_rgb=False)
+    assert {card.tag for card in CARDS if card.name in bgr and not card.is_classifier} == {
+        "detectron",
+        "detectron2",
+        "pycls",
+    }
+    bgr_classifiers = {card.name for card in CARDS if card.name in bgr and card.is_classifier}
+    assert bgr_classifiers == set(list_weights("regnetx_*.mmcls_in1k")) and len(bgr_classifiers) == 8
     assert get_weights("resnet50_caffe.detectron2").mean == (103.53, 116.28, 123.675)
+    regnet = get_weights("regnetx_400mf.mmcls_in1k")
+    assert (regnet.mean, regnet.std) == ((103.53, 116.28, 123.675), (57.375, 57.12, 58.395))
+    assert (regnet.resize_size, regnet.crop_size, regnet.pixel_range) == (256, 224, 255.0)
+
+
+def test_a_checkpoint_is_named_by_url_only_when_no_shipped_catalog_holds_it():
+    cataloged = {url for catalog in CATALOG_NAMES for url in load_catalog(catalog).values()}
+    by_url = [card for card in CARDS if card.checkpoint == card.url]
+    assert {card.architecture.split("_")[0] for card in by_url} == {"regnetx", "hrnet"}
+    assert not [card.name for card in by_url if card.url in cataloged]
 
 
 def test_the_catalogs_are_covered():
@@ -63,8 +84,16 @@ def test_the_catalogs_are_covered():
         "resnet50_caffe",
         "resnext50_32x4d",
         "res2net101_v1d_26w_4s",
+        "res2net50_w14_s8",
+        "res2net101_w26_s4",
+        "wide_resnet50_2",
+        "wide_resnet101_2",
     }
-    assert expected | {"regnetx_3.2gf", "hrnet_w32", "vgg16"} <= architectures
+    assert expected | {"regnetx_3.2gf", "hrnet_w32", "hrnet_w64", "vgg16"} <= architectures
+    # mmcls's classifiers of every family its catalog and metafiles hold
+    assert {"regnetx_400mf", "regnetx_12gf", "hrnet_w18", "hrnet_w64", "res2net50_w26_s8"} <= {
+        card.architecture for card in CARDS if card.tag == "mmcls_in1k"
+    }
     publishers = {card.tag for card in CARDS}
     assert {"tv_in1k", "tv2_in1k", "mmcls_in1k", "detectron", "detectron2", "pycls", "msra", "openmmlab"} <= publishers
 
@@ -76,7 +105,9 @@ def test_default_tag_matches_torchvision_legacy_name():
     assert list_weights("vgg1?.tv_in1k") == ["vgg11.tv_in1k", "vgg13.tv_in1k", "vgg16.tv_in1k", "vgg19.tv_in1k"]
 
 
-@pytest.mark.parametrize("name", ["resnet18.tv_in1k", "regnetx_400mf.pycls", "hrnet_w18_small.msra"])
+@pytest.mark.parametrize(
+    "name", ["resnet18.tv_in1k", "regnetx_400mf.pycls", "hrnet_w18_small.msra", "hrnet_w18.mmcls_in1k"]
+)
 def test_stored_params_and_gmacs_are_what_our_summary_measures(name):
     card = get_weights(name)
     assert measure(card) == (card.params, card.gmacs)
@@ -86,6 +117,10 @@ def test_published_numbers_agree_with_the_measured_ones():
     # torchvision publishes 25,557,032 parameters and 4.089 GFLOPS (multiply-adds) for ResNet-50
     card = get_weights("resnet50.tv2_in1k")
     assert (card.params, card.gmacs) == (25_557_032, 4.089)
+    # and 68,883,240 and 11.398 for the wide ResNet-50; mmpretrain's metafile 21,295,164 parameters for HRNet-W18
+    card = get_weights("wide_resnet50_2.tv2_in1k")
+    assert (card.params, card.gmacs) == (68_883_240, 11.398)
+    assert get_weights("hrnet_w18.mmcls_in1k").params == 21_295_164
 
 
 def test_transforms_follow_the_card():

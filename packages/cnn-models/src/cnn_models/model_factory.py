@@ -39,13 +39,30 @@ from .weights import WeightCard, all_weights, get_weights, tags_of
 _LOGGER = logging.getLogger("cnn_models")
 
 
+#: The neck of every classifier here but VGG's and HRNet's: average the last stage's map to a vector.
+GAP_NECK: tuple[dict[str, Any], ...] = (dict(type="GlobalAveragePooling"),)
+
+
 @dataclass(frozen=True)
 class Architecture:
-    """How to build one named model: its backbone config and the channels its head reads."""
+    """How to build one named model as a classifier.
+
+    Attributes:
+        backbone: The backbone's config.
+        head_channels: Channels the linear head reads (the neck's output).
+        classifier_out_indices: The backbone stages the classifier's neck takes.
+        neck: The neck configs, applied in order (global average pooling by default;
+            HRNet fuses its four branches first, as mmpretrain's classifiers).
+        torchvision_keys: ``(pattern, replacement)`` regex renames from torchvision's keys to the
+            backbone's, for torchvision-layout checkpoints whose module tree is not ours
+            (torchvision's RegNet); empty when the keys already match.
+    """
 
     backbone: dict[str, Any]
     head_channels: int
     classifier_out_indices: tuple[int, ...]
+    neck: tuple[dict[str, Any], ...] = GAP_NECK
+    torchvision_keys: tuple[tuple[str, str], ...] = ()
 
     @property
     def is_vgg(self) -> bool:
@@ -61,6 +78,12 @@ ARCHITECTURES: dict[str, Architecture] = {}
 for _depth in (18, 34, 50, 101, 152):
     _width = 512 if _depth < 50 else 2048
     ARCHITECTURES[f"resnet{_depth}"] = _arch(dict(type="ResNet", depth=_depth), _width)
+for _depth in (50, 101):
+    # torchvision's wide ResNets: the bottleneck's middle conv twice as wide (128 channels in the first stage),
+    # its output as ResNet's (256): planes of 128 that expand by 2, behind the usual 64-channel stem
+    ARCHITECTURES[f"wide_resnet{_depth}_2"] = _arch(
+        dict(type="ResNet", depth=_depth, stem_channels=64, base_channels=128, expansion=2), 2048
+    )
 for _depth in (18, 50, 101):
     ARCHITECTURES[f"resnet{_depth}_v1c"] = _arch(dict(type="ResNetV1c", depth=_depth), 512 if _depth < 50 else 2048)
 for _depth in (50, 101, 152):
@@ -73,12 +96,34 @@ for _depth, _groups, _width_per_group in ((50, 32, 4), (101, 32, 4), (101, 32, 8
     )
 ARCHITECTURES["res2net50_v1d_26w_4s"] = _arch(dict(type="Res2Net", depth=50, scales=4, base_width=26), 2048)
 ARCHITECTURES["res2net101_v1d_26w_4s"] = _arch(dict(type="Res2Net", depth=101, scales=4, base_width=26), 2048)
+for _depth, _base_width, _scales in ((50, 14, 8), (50, 26, 8), (101, 26, 4)):
+    # the original Res2Net of mmcls's classifiers (7x7 stem, strided 1x1 shortcuts), in mmpretrain's layout:
+    # every stage's first block pools its last slice, also at stride 1; batch norms frozen as the others here
+    ARCHITECTURES[f"res2net{_depth}_w{_base_width}_s{_scales}"] = _arch(
+        dict(
+            type="mmpretrain.Res2Net",
+            depth=_depth,
+            scales=_scales,
+            base_width=_base_width,
+            deep_stem=False,
+            avg_down=False,
+            norm_eval=True,
+        ),
+        2048,
+    )
 for _name, _channels in (("400mf", 384), ("800mf", 672), ("1.6gf", 912), ("3.2gf", 1008), ("4.0gf", 1360)):
     ARCHITECTURES[f"regnetx_{_name}"] = _arch(dict(type="RegNet", arch=f"regnetx_{_name}"), _channels)
 for _name, _channels in (("6.4gf", 1624), ("8.0gf", 1920), ("12gf", 2240)):
     ARCHITECTURES[f"regnetx_{_name}"] = _arch(dict(type="RegNet", arch=f"regnetx_{_name}"), _channels)
-for _name, _channels in (("w18_small", 144), ("w18", 144), ("w32", 256), ("w40", 320), ("w48", 384)):
-    ARCHITECTURES[f"hrnet_{_name}"] = _arch(dict(type="HRNet", extra=_name), _channels)
+for _name in ("w18_small", "w18", "w30", "w32", "w40", "w44", "w48", "w64"):
+    # mmpretrain's HRNet classifier: the four branches fused into one 2048-channel map, then pooled
+    _branches = tuple(int(_name[1:3]) * 2**i for i in range(4))
+    ARCHITECTURES[f"hrnet_{_name}"] = Architecture(
+        dict(type="HRNet", extra=_name),
+        2048,
+        (0, 1, 2, 3),
+        neck=(dict(type="HRFuseScales", in_channels=_branches), *GAP_NECK),
+    )
 for _depth in (11, 13, 16, 19):
     ARCHITECTURES[f"vgg{_depth}"] = _arch(dict(type="VGG", depth=_depth), 512, out=4)
 
@@ -89,8 +134,8 @@ def list_models(pattern: str = "*", pretrained: bool = False) -> list[str]:
     With ``pretrained=False`` the architectures; with ``pretrained=True`` one
     ``architecture.tag`` per set of published weights (the default tag first).
 
-    >>> list_models('hrnet*')
-    ['hrnet_w18', 'hrnet_w18_small', 'hrnet_w32', 'hrnet_w40', 'hrnet_w48']
+    >>> list_models('hrnet_w1*')
+    ['hrnet_w18', 'hrnet_w18_small']
     >>> list_models('resnet50_caffe*', pretrained=True)
     ['resnet50_caffe.detectron2', 'resnet50_caffe.detectron']
     """
@@ -292,7 +337,8 @@ def create_model(
         model = ImageClassifier(backbone=backbone, head=dict(type="ClsHead", topk=(1, 5)))
     else:
         head = dict(type="LinearClsHead", num_classes=classes, in_channels=architecture.head_channels, topk=(1, 5))
-        model = ImageClassifier(backbone=backbone, neck=dict(type="GlobalAveragePooling"), head=head)
+        neck = copy.deepcopy(list(architecture.neck))
+        model = ImageClassifier(backbone=backbone, neck=neck[0] if len(neck) == 1 else neck, head=head)
     _initialise(model)
     if state_dict is None:
         return model
