@@ -78,3 +78,28 @@ def test_zero_init_residual_and_freezing(batch):
 def test_bad_arguments(kwargs, error, match):
     with pytest.raises(error, match=match):
         RegNet(**kwargs)
+
+
+def test_stages_given_instead_of_generated():
+    # torchvision's RegNetX-400MF: pycls's parameters, but 392 snapped to a multiple of 16 rounding half up
+    arch = dict(stage_widths=(32, 64, 160, 400), stage_blocks=(1, 2, 7, 12), group_w=16, bot_mul=1.0)
+    snapshot = copy.deepcopy(arch)
+    model = RegNet(arch)
+    assert model.out_channels == (32, 64, 160, 400) and arch == snapshot
+    assert tuple(len(getattr(model, f"layer{i}")) for i in range(1, 5)) == (1, 2, 7, 12)
+    assert model.layer4[0].conv2.groups == 25
+    assert RegNet("regnetx_400mf").layer4[0].conv2.groups == 24
+
+
+@pytest.mark.parametrize(
+    ("arch", "match"),
+    [
+        (dict(stage_widths=(32, 64), stage_blocks=(1,), group_w=16, bot_mul=1.0), "equally long sequences"),
+        (dict(stage_widths=(32, 0), stage_blocks=(1, 1), group_w=16, bot_mul=1.0), "positive ints"),
+        (dict(stage_widths=(32, 40), stage_blocks=(1, 1), group_w=16, bot_mul=1.0), "40 bottleneck channels, not a"),
+        (dict(stage_widths=(32,), stage_blocks=(1,)), r"missing keys \['group_w', 'bot_mul'\]"),
+    ],
+)
+def test_bad_given_stages(arch, match):
+    with pytest.raises(ValueError, match=match):
+        RegNet(arch, strides=(2,) * len(arch["stage_widths"]), dilations=(1,) * len(arch["stage_widths"]))

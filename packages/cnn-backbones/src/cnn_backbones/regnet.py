@@ -15,6 +15,8 @@ from .residual_blocks import BasicBlock, Bottleneck
 from .resnet import ResNet, StageSpec
 
 ARCH_KEYS = ("w0", "wa", "wm", "depth", "group_w", "bot_mul")
+#: An ``arch`` may give its stages instead of the parameters that generate them (torchvision's RegNetX-400MF).
+STAGE_KEYS = ("stage_widths", "stage_blocks", "group_w", "bot_mul")
 
 
 class RegNetBottleneck(Bottleneck):
@@ -50,12 +52,17 @@ def generate_regnet(w0: int, wa: float, wm: float, depth: int, divisor: int = 8)
 def regnet_stages(arch: dict[str, Any]) -> tuple[list[int], list[int], list[int]]:
     """The (widths, blocks, group widths) of each stage of a RegNet ``arch`` dict.
 
-    Widths are adjusted so each stage's bottleneck width is a multiple of its group width.
+    Generated widths are adjusted so each stage's bottleneck width is a multiple of its group width
+    (rounding halves to even, as pycls). Given stages (``STAGE_KEYS``) are taken as they are.
 
     Example:
         >>> regnet_stages(dict(w0=88, wa=26.31, wm=2.25, group_w=48, depth=25, bot_mul=1.0))
         ([96, 192, 432, 1008], [2, 6, 15, 2], [48, 48, 48, 48])
+        >>> regnet_stages(dict(stage_widths=(32, 64, 160, 400), stage_blocks=(1, 2, 7, 12), group_w=16, bot_mul=1.0))
+        ([32, 64, 160, 400], [1, 2, 7, 12], [16, 16, 16, 16])
     """
+    if "stage_widths" in arch:
+        return _given_stages(arch)
     widths = generate_regnet(arch["w0"], arch["wa"], arch["wm"], arch["depth"])
     stage_widths: list[int] = []
     stage_blocks: list[int] = []
@@ -75,6 +82,25 @@ def regnet_stages(arch: dict[str, Any]) -> tuple[list[int], list[int], list[int]
     return stage_widths, stage_blocks, group_widths
 
 
+def _given_stages(arch: dict[str, Any]) -> tuple[list[int], list[int], list[int]]:
+    widths, blocks = list(arch["stage_widths"]), list(arch["stage_blocks"])
+    if not widths or len(widths) != len(blocks) or not all(isinstance(n, int) and n > 0 for n in widths + blocks):
+        raise ValueError(
+            f"arch={arch!r}: expected stage_widths and stage_blocks as equally long sequences of positive ints"
+        )
+    group_widths = []
+    for width in widths:
+        w_bot = int(width * arch["bot_mul"])
+        group_w = min(arch["group_w"], w_bot)
+        if w_bot % group_w:
+            raise ValueError(
+                f"arch={arch!r}: stage width {width} gives {w_bot} bottleneck channels, "
+                f"not a multiple of the group width {group_w}"
+            )
+        group_widths.append(group_w)
+    return widths, blocks, group_widths
+
+
 @BACKBONES.register_module()
 class RegNet(ResNet):
     """RegNetX backbone with mmdet's state-dict keys (``conv1``, ``bn1``, ``layer1`` ...).
@@ -87,7 +113,8 @@ class RegNet(ResNet):
     Args:
         arch: A published name (``'regnetx_400mf'``, ``'regnetx_800mf'``, ``'regnetx_1.6gf'``,
             ``'regnetx_3.2gf'``, ``'regnetx_4.0gf'``, ``'regnetx_6.4gf'``, ``'regnetx_8.0gf'``,
-            ``'regnetx_12gf'``) or a dict of the generating parameters ``w0, wa, wm, depth, group_w, bot_mul``.
+            ``'regnetx_12gf'``), a dict of the generating parameters ``w0, wa, wm, depth, group_w, bot_mul``,
+            or a dict of the stages themselves ``stage_widths, stage_blocks, group_w, bot_mul``.
         in_channels: Input image channels.
         stem_channels: Channels of the 3x3 stride-2 stem conv.
         strides: Stride of the first block of each stage.
@@ -173,9 +200,10 @@ class RegNet(ResNet):
             return dict(cls.arch_settings[arch])
         if not isinstance(arch, dict):
             raise TypeError(f"arch={arch!r}: expected a name such as 'regnetx_3.2gf' or a dict with keys {ARCH_KEYS}")
-        missing = [k for k in ARCH_KEYS if k not in arch]
+        keys = STAGE_KEYS if "stage_widths" in arch else ARCH_KEYS
+        missing = [k for k in keys if k not in arch]
         if missing:
-            raise ValueError(f"arch={arch!r}: missing keys {missing}; expected all of {ARCH_KEYS}")
+            raise ValueError(f"arch={arch!r}: missing keys {missing}; expected all of {keys}")
         return dict(arch)
 
     def make_stem_layer(self, in_channels: int, stem_channels: int) -> None:
