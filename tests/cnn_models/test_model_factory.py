@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import pytest
 import torch
@@ -59,6 +60,32 @@ def test_hrnet_classifiers_fuse_the_branches_as_mmpretrain():
     assert isinstance(model.neck[0], HRFuseScales) and model.neck[0].in_channels == (30, 60, 120, 240)
     assert model.backbone.out_indices == (0, 1, 2, 3) and model.head.fc.in_features == 2048
     assert ARCHITECTURES["hrnet_w30"].neck[0] == dict(type="HRFuseScales", in_channels=(30, 60, 120, 240))
+
+
+def _torchvision_regnet_key(key: str) -> str:
+    """One of our RegNet classifier's keys as torchvision's RegNet names it."""
+    parts = dict(conv1="f.a.0", bn1="f.a.1", conv2="f.b.0", bn2="f.b.1", conv3="f.c.0", bn3="f.c.1", downsample="proj")
+    block = re.match(r"^backbone\.layer(\d+)\.(\d+)\.(\w+)\.(.+)$", key)
+    if block:
+        stage, index, module, leaf = block.groups()
+        return f"trunk_output.block{stage}.block{stage}-{index}.{parts[module]}.{leaf}"
+    return re.sub(r"^backbone\.conv1\.", "stem.0.", re.sub(r"^backbone\.bn1\.", "stem.1.", key)).replace("head.", "")
+
+
+def test_torchvision_regnet_checkpoints_are_renamed_to_our_keys(tmp_path):
+    with torch.device("meta"):
+        ours = create_model("regnet_x_400mf").state_dict()
+    torch.manual_seed(0)
+    theirs = {
+        _torchvision_regnet_key(k): torch.randn(v.shape) if v.is_floating_point() else torch.tensor(1)
+        for k, v in ours.items()
+    }
+    assert {"stem.0.weight", "trunk_output.block2.block2-0.proj.1.weight", "fc.bias"} <= set(theirs)
+    torch.save(theirs, tmp_path / "regnet_x_400mf.pth")
+    model = create_model("regnet_x_400mf", pretrained=str(tmp_path / "regnet_x_400mf.pth"))  # strict
+    for key, value in model.state_dict().items():
+        assert torch.equal(value, theirs[_torchvision_regnet_key(key)]), key
+    assert model.backbone.out_channels == (400,) and model.head.fc.in_features == 400
 
 
 def test_wide_resnets_double_the_middle_width_only():
@@ -162,3 +189,15 @@ def test_names_with_dots_in_the_architecture():
 def test_bad_arguments_are_named(call, error, message):
     with pytest.raises(error, match=message):
         create_model(**call)
+
+
+def test_backbone_only_weights_in_an_hrnet_classifier_give_a_new_neck_and_head(tmp_path, caplog):
+    torch.manual_seed(0)
+    backbone = create_model("hrnet_w18_small", out_indices=(0, 1, 2, 3)).state_dict()
+    torch.save(backbone, tmp_path / "hrnet.pth")
+    with caplog.at_level(logging.WARNING, logger="cnn_models"):
+        model = create_model("hrnet_w18_small", pretrained=str(tmp_path / "hrnet.pth"))
+    loaded = model.state_dict()
+    assert all(torch.equal(loaded["backbone." + k], v) for k, v in backbone.items())
+    assert "the 1000-class head is newly initialised, and so is the neck" in caplog.text
+    assert model.eval()(torch.rand(1, 3, 32, 32)).shape == (1, 1000)

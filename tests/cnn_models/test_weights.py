@@ -88,6 +88,8 @@ def test_the_catalogs_are_covered():
         "res2net101_w26_s4",
         "wide_resnet50_2",
         "wide_resnet101_2",
+        "regnet_x_400mf",
+        "regnet_x_32gf",
     }
     assert expected | {"regnetx_3.2gf", "hrnet_w32", "hrnet_w64", "vgg16"} <= architectures
     # mmcls's classifiers of every family its catalog and metafiles hold
@@ -121,6 +123,10 @@ def test_published_numbers_agree_with_the_measured_ones():
     card = get_weights("wide_resnet50_2.tv2_in1k")
     assert (card.params, card.gmacs) == (68_883_240, 11.398)
     assert get_weights("hrnet_w18.mmcls_in1k").params == 21_295_164
+    # torchvision's RegNetX-400MF (5,495,976 and 0.414) is not pycls's (5,157,512 with the same head)
+    card = get_weights("regnet_x_400mf.tv2_in1k")
+    assert (card.params, card.gmacs) == (5_495_976, 0.414)
+    assert get_weights("regnetx_400mf.mmcls_in1k").params == 5_157_512
 
 
 def test_transforms_follow_the_card():

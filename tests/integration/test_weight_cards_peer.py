@@ -13,6 +13,7 @@ import pytest
 import torch
 
 from cnn_models import create_model, get_weights
+from cnn_models.model_factory import ARCHITECTURES, to_classifier_keys
 
 pytestmark = pytest.mark.peer
 
@@ -84,7 +85,7 @@ def test_mmpretrain_cards_carry_the_metafile_facts(card_name, name):
     assert card.num_classes == model["head"]["num_classes"]
 
 
-TORCHVISION = ["wide_resnet50_2"]
+TORCHVISION = ["wide_resnet50_2", "regnet_x_400mf"]
 
 
 @pytest.mark.parametrize("arch", TORCHVISION)
@@ -99,6 +100,11 @@ TORCHVISION_CARDS = [
     ("wide_resnet50_2.tv2_in1k", "Wide_ResNet50_2_Weights.IMAGENET1K_V2"),
     ("wide_resnet101_2.tv_in1k", "Wide_ResNet101_2_Weights.IMAGENET1K_V1"),
     ("wide_resnet101_2.tv2_in1k", "Wide_ResNet101_2_Weights.IMAGENET1K_V2"),
+    *[
+        (f"regnet_x_{size}.{tag}", f"RegNet_X_{size.upper()}_Weights.IMAGENET1K_{version}")
+        for size in ("400mf", "800mf", "1_6gf", "3_2gf", "8gf", "16gf", "32gf")
+        for tag, version in (("tv_in1k", "V1"), ("tv2_in1k", "V2"))
+    ],
 ]
 
 
@@ -116,3 +122,14 @@ def test_torchvision_cards_carry_the_enum_facts(card_name, enum):
     transforms = weights.transforms()
     assert (card.resize_size, card.crop_size) == (transforms.resize_size[0], transforms.crop_size[0])
     assert (card.mean, card.std) == (tuple(transforms.mean), tuple(transforms.std))
+
+
+@pytest.mark.parametrize("arch", [name for name in ARCHITECTURES if name.startswith("regnet_x_")])
+def test_every_torchvision_regnet_maps_key_for_key(arch):
+    """The stage table and the key renames against torchvision's own network of each size."""
+    models = pytest.importorskip("torchvision.models")
+    theirs = getattr(models, arch)().state_dict()  # its stage rule needs real tensors; under a second even at 32GF
+    with torch.device("meta"):
+        ours = create_model(arch).state_dict()
+    mapped = to_classifier_keys(theirs, "torchvision", ARCHITECTURES[arch])
+    assert {k: tuple(v.shape) for k, v in mapped.items()} == {k: tuple(v.shape) for k, v in ours.items()}

@@ -115,6 +115,36 @@ for _name, _channels in (("400mf", 384), ("800mf", 672), ("1.6gf", 912), ("3.2gf
     ARCHITECTURES[f"regnetx_{_name}"] = _arch(dict(type="RegNet", arch=f"regnetx_{_name}"), _channels)
 for _name, _channels in (("6.4gf", 1624), ("8.0gf", 1920), ("12gf", 2240)):
     ARCHITECTURES[f"regnetx_{_name}"] = _arch(dict(type="RegNet", arch=f"regnetx_{_name}"), _channels)
+# torchvision's RegNetX module tree (``stem.0``, ``trunk_output.block1.block1-0.f.a.0`` ...) in our names
+TORCHVISION_REGNET_KEYS: tuple[tuple[str, str], ...] = (
+    (r"^stem\.0\.", "conv1."),
+    (r"^stem\.1\.", "bn1."),
+    (r"^trunk_output\.block(\d+)\.block\d+-(\d+)\.", r"layer\1.\2."),
+    (r"\.proj\.([01])\.", r".downsample.\1."),
+    (r"\.f\.a\.0\.", ".conv1."),
+    (r"\.f\.a\.1\.", ".bn1."),
+    (r"\.f\.b\.0\.", ".conv2."),
+    (r"\.f\.b\.1\.", ".bn2."),
+    (r"\.f\.c\.0\.", ".conv3."),
+    (r"\.f\.c\.1\.", ".bn3."),
+)
+# torchvision's RegNetX stages: (widths, blocks, group width). They follow pycls's rule from the same
+# parameters, except that torchvision snaps a stage's width to its group width rounding halves up, where
+# pycls rounds them to even: RegNetX-400MF's last stage is 400 channels wide there and 384 in pycls's
+# (and mmcls's) network, so torchvision's 400MF weights fit only this one.
+for _name, (_widths, _blocks, _group_w) in {
+    "400mf": ((32, 64, 160, 400), (1, 2, 7, 12), 16),
+    "800mf": ((64, 128, 288, 672), (1, 3, 7, 5), 16),
+    "1_6gf": ((72, 168, 408, 912), (2, 4, 10, 2), 24),
+    "3_2gf": ((96, 192, 432, 1008), (2, 6, 15, 2), 48),
+    "8gf": ((80, 240, 720, 1920), (2, 5, 15, 1), 120),
+    "16gf": ((256, 512, 896, 2048), (2, 6, 13, 1), 128),
+    "32gf": ((336, 672, 1344, 2520), (2, 7, 13, 1), 168),
+}.items():
+    _stages = dict(stage_widths=_widths, stage_blocks=_blocks, group_w=_group_w, bot_mul=1.0)
+    ARCHITECTURES[f"regnet_x_{_name}"] = Architecture(
+        dict(type="RegNet", arch=_stages), _widths[-1], (3,), torchvision_keys=TORCHVISION_REGNET_KEYS
+    )
 for _name in ("w18_small", "w18", "w30", "w32", "w40", "w44", "w48", "w64"):
     # mmpretrain's HRNet classifier: the four branches fused into one 2048-channel map, then pooled
     _branches = tuple(int(_name[1:3]) * 2**i for i in range(4))
@@ -231,12 +261,16 @@ def to_classifier_keys(
     """Rename a checkpoint's keys to `cnn_models.ImageClassifier`'s (``backbone.*``, ``head.*``).
 
     torchvision's ``fc.*`` becomes ``head.fc.*`` and every other key goes under
-    ``backbone.`` (VGG keeps its classifier in the backbone); mmcls keys are already
-    ours; a backbone-only checkpoint goes under ``backbone.``.
+    ``backbone.`` (VGG keeps its classifier in the backbone), renamed first where
+    torchvision's module tree is not ours (RegNet); mmcls keys are already ours;
+    a backbone-only checkpoint goes under ``backbone.``.
 
     >>> sd = {'conv1.weight': 1, 'fc.weight': 2, 'fc.bias': 3}
     >>> sorted(to_classifier_keys(sd, 'torchvision', ARCHITECTURES['resnet18']))
     ['backbone.conv1.weight', 'head.fc.bias', 'head.fc.weight']
+    >>> list(to_classifier_keys({'trunk_output.block2.block2-1.f.b.1.weight': 0}, 'torchvision',
+    ...                         ARCHITECTURES['regnet_x_400mf']))
+    ['backbone.layer2.1.bn2.weight']
     """
     if layout == "mmcls":
         return dict(state_dict)
@@ -244,8 +278,11 @@ def to_classifier_keys(
     for key, value in state_dict.items():
         if layout == "torchvision" and not architecture.is_vgg and key.startswith("fc."):
             out["head." + key] = value
-        else:
-            out["backbone." + key] = value
+            continue
+        if layout == "torchvision":
+            for pattern, replacement in architecture.torchvision_keys:
+                key = re.sub(pattern, replacement, key)
+        out["backbone." + key] = value
     return out
 
 
@@ -347,14 +384,18 @@ def create_model(
         state_dict = {k: v for k, v in state_dict.items() if k in wanted}
     prefix = _head_prefix(architecture)
     if checkpoint_classes != classes:
-        state_dict = {k: v for k, v in state_dict.items() if not k.startswith(prefix)}
+        # the head is new; so is a neck with weights (HRNet's) that the checkpoint does not hold
+        new_parts = (prefix,) if any(k.startswith("neck.") for k in state_dict) else (prefix, "neck.")
+        state_dict = {k: v for k, v in state_dict.items() if not k.startswith(new_parts)}
         if checkpoint_classes is None:
+            new_neck = any(k.startswith("neck.") for k in model.state_dict())
             _LOGGER.warning(
-                "%s: %s holds backbone weights only; the %d-class head is newly initialised "
+                "%s: %s holds backbone weights only; the %d-class head is newly initialised%s "
                 "(for features, pass out_indices)",
                 arch_name,
                 reference,
                 classes,
+                ", and so is the neck" if new_neck else "",
             )
         else:
             _LOGGER.info(
@@ -364,7 +405,7 @@ def create_model(
                 classes,
                 checkpoint_classes,
             )
-        head_keys = {k for k in model.state_dict() if k.startswith(prefix)}
+        head_keys = {k for k in model.state_dict() if k.startswith(new_parts)}
         result = model.load_state_dict(state_dict, strict=False)
         missing = set(result.missing_keys) - head_keys
         if missing or result.unexpected_keys:
