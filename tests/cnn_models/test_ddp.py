@@ -16,14 +16,17 @@ from cnn_zoo import load_checkpoint
 WORKER = Path(__file__).with_name("ddp_worker.py")
 
 
-def _launch(tmp_path: Path, mode: str) -> tuple[dict, dict]:
-    out = tmp_path / mode
-    out.mkdir()
+@pytest.fixture(scope="module")
+def ranks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[dict, dict]]:
+    """One torchrun launch of two ranks training with SyncBN, then without: each rank's states."""
+    out = tmp_path_factory.mktemp("ddp")
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"]
-    result = subprocess.run([*cmd, str(WORKER), str(out), mode], env=env, capture_output=True, text=True, timeout=300)
+    result = subprocess.run([*cmd, str(WORKER), str(out)], env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
-    return torch.load(out / "rank0.pt"), torch.load(out / "rank1.pt")
+    return {
+        mode: (torch.load(out / f"{mode}-rank0.pt"), torch.load(out / f"{mode}-rank1.pt")) for mode in ("sync", "plain")
+    }
 
 
 def _running_stats(state: dict) -> dict:
@@ -31,8 +34,8 @@ def _running_stats(state: dict) -> dict:
 
 
 @pytest.mark.distributed
-def test_ddp_with_sync_bn_keeps_every_weight_and_statistic_identical(tmp_path):
-    rank0, rank1 = _launch(tmp_path, "sync")
+def test_ddp_with_sync_bn_keeps_every_weight_and_statistic_identical(ranks):
+    rank0, rank1 = ranks["sync"]
     assert rank0["world_size"] == rank1["world_size"] == 2
     assert rank0["norms"] == ["SyncBatchNorm"]
     assert rank0["state"].keys() == rank1["state"].keys()
@@ -45,8 +48,8 @@ def test_ddp_with_sync_bn_keeps_every_weight_and_statistic_identical(tmp_path):
 
 
 @pytest.mark.distributed
-def test_without_sync_bn_the_statistics_differ_while_weights_agree(tmp_path):
-    rank0, rank1 = _launch(tmp_path, "plain")
+def test_without_sync_bn_the_statistics_differ_while_weights_agree(ranks):
+    rank0, rank1 = ranks["plain"]
     assert rank0["norms"] == ["BatchNorm2d"]
     params = [k for k in rank0["state"] if not k.endswith(("running_mean", "running_var", "num_batches_tracked"))]
     for key in params:
