@@ -122,3 +122,10 @@ def test_circular_padding_inside_the_conv_is_kept(random_bn) -> None:
     x = torch.randn(1, 3, 6, 6)
     assert efficient.conv.padding_mode == "circular"
     assert torch.allclose(efficient.eval()(x), plain.eval()(x), atol=1e-5)
+
+
+def test_the_switch_must_be_a_bool() -> None:
+    module = ConvModule(3, 6, 3, norm_cfg=dict(type="BN"))
+    with pytest.raises(TypeError, match="ConvModule: efficient_conv_bn_eval must be a bool, got 'yes'"):
+        module.efficient_conv_bn_eval = "yes"  # type: ignore[assignment]
+    assert module.efficient_conv_bn_eval is False

@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from cnn_bundles import ConvModule, GhostBottleneck, fuse_conv_bn
+from cnn_bundles import ConvModule, GhostBottleneck, folded_weight_and_bias, fuse_conv_bn
 
 ORDERS = list(itertools.permutations(("conv", "norm", "act")))
 
@@ -214,3 +214,9 @@ def test_bn_after_an_opaque_submodule_is_not_folded(random_bn) -> None:
     model = nn.Sequential(nn.Conv2d(3, 4, 3), Untraceable(), nn.BatchNorm2d(4))
     fused = check_equivalent(model, torch.randn(1, 3, 6, 6), random_bn)
     assert count(fused, nn.BatchNorm2d) == 1
+
+
+def test_a_batchnorm_without_running_statistics_cannot_be_folded() -> None:
+    bn = nn.BatchNorm2d(4, track_running_stats=False)
+    with pytest.raises(ValueError, match=r"BatchNorm2d has no running statistics \(track_running_stats=False\)"):
+        folded_weight_and_bias(nn.Conv2d(3, 4, 1), bn)

@@ -118,3 +118,9 @@ def test_make_divisible_hand_computed(value: float, divisor: int, expected: int)
 def test_make_divisible_rejects_bad_divisor() -> None:
     with pytest.raises(ValueError, match="divisor must be a positive int, got 0"):
         make_divisible(10, 0)
+
+
+@pytest.mark.parametrize("min_ratio", [0, 1.5])
+def test_make_divisible_rejects_a_min_ratio_outside_zero_to_one(min_ratio: float) -> None:
+    with pytest.raises(ValueError, match=rf"min_ratio must be in \(0, 1\], got {min_ratio}"):
+        make_divisible(10, 8, min_ratio=min_ratio)

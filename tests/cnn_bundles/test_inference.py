@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from typing import NamedTuple
 
 import pytest
 import torch
@@ -15,7 +16,13 @@ from torch import nn
 from torch._dynamo.testing import CompileCounter
 
 from cnn_bundles import ConvModule, InferenceMismatchError, optimize_for_inference
-from cnn_bundles.inference import FLOAT32_TOLERANCE, REDUCED_PRECISION_TOLERANCE, reduced_precision_supported
+from cnn_bundles.inference import (
+    FLOAT32_TOLERANCE,
+    REDUCED_PRECISION_TOLERANCE,
+    InferenceModel,
+    compare_outputs,
+    reduced_precision_supported,
+)
 
 
 class TorchRelu(nn.Module):
@@ -188,3 +195,69 @@ def test_the_returned_model_refuses_training_mode(pyramid: Pyramid) -> None:
     fast.eval()
     with pytest.raises(ValueError, match="cannot be put in training mode"):
         fast.train()
+
+
+@pytest.mark.skipif(
+    reduced_precision_supported(torch.float16, torch.device("cpu")), reason="this CPU computes float16 natively"
+)
+def test_a_dtype_the_cpu_does_not_compute_natively_is_refused_naming_it(pyramid: Pyramid) -> None:
+    with pytest.raises(ValueError, match=r"dtype=torch.float16 is not computed natively on this cpu .*AMX-FP16"):
+        optimize_for_inference(pyramid, torch.ones(1, 3, 8, 8), dtype=torch.float16, backend=None)
+
+
+def test_a_model_on_two_devices_is_refused_naming_them(pyramid: Pyramid) -> None:
+    pyramid.stage2.to("meta")
+    with pytest.raises(ValueError, match=r"model must be on one device, its tensors are on \['cpu', 'meta'\]"):
+        optimize_for_inference(pyramid, torch.ones(1, 3, 8, 8), backend=None)
+
+
+def test_reduced_precision_support_by_device() -> None:
+    assert reduced_precision_supported(torch.float32, torch.device("cpu"))
+    assert reduced_precision_supported(torch.float16, torch.device("cuda"))  # every CUDA GPU computes float16
+    assert reduced_precision_supported(torch.bfloat16, torch.device("meta"))  # other devices: their backend decides
+    assert reduced_precision_supported(torch.float16, torch.device("cpu")) == torch.cpu._is_amx_fp16_supported()
+
+
+class Named(NamedTuple):
+    features: torch.Tensor
+    labels: torch.Tensor
+
+
+class Structured(nn.Module):
+    """Outputs in every container the inference model maps: a namedtuple, a dict, a list, and non-tensors."""
+
+    def forward(self, x: torch.Tensor) -> dict[str, object]:
+        return {"named": Named(x * 2, x.sum().long()), "list": [x + 1, "label"], "scale": 3}
+
+
+def test_outputs_in_any_container_come_back_in_the_input_dtype() -> None:
+    model = Structured()
+    fast = InferenceModel(model, model, channels_last=False, dtype=torch.float64)
+    x = torch.ones(1, 2, dtype=torch.float32)
+    out = fast(x)
+    assert isinstance(out["named"], Named)
+    assert out["named"].features.dtype == torch.float32 and torch.equal(out["named"].features, x * 2)
+    assert out["named"].labels.dtype == torch.int64  # integer outputs keep their dtype
+    assert out["list"][0].dtype == torch.float32 and out["list"][1] == "label"
+    assert out["scale"] == 3
+
+
+@pytest.mark.parametrize(
+    ("actual", "expected", "output", "pattern"),
+    [
+        ((torch.ones(1),), (torch.ones(1), torch.ones(1)), "output", r"outputs \['output\[0\]'\] do not have the "),
+        ({"a": torch.ones(2)}, {"a": torch.ones(3)}, "output['a']", r"output\['a'\] has shape \(2,\) in the optim"),
+        ([torch.ones(1), 2], [torch.ones(1), 3], "output[1]", r"output\[1\] is 2 in the optimized model, 3 in the"),
+    ],
+)
+def test_outputs_of_another_structure_shape_or_value_are_a_mismatch(
+    actual: object, expected: object, output: str, pattern: str
+) -> None:
+    with pytest.raises(InferenceMismatchError, match=pattern) as caught:
+        compare_outputs(actual, expected, FLOAT32_TOLERANCE)
+    assert caught.value.output == output
+    assert caught.value.max_difference == float("inf")
+
+
+def test_equal_non_tensor_and_empty_outputs_match() -> None:
+    compare_outputs({"n": 2, "empty": torch.ones(0, 4)}, {"n": 2, "empty": torch.zeros(0, 4)}, FLOAT32_TOLERANCE)

@@ -58,8 +58,6 @@ class GhostModule(BaseModule):
         check_positive_int("GhostModule", "out_channels", out_channels)
         if isinstance(ratio, bool) or not isinstance(ratio, int) or ratio < 2:
             raise ValueError(f"GhostModule: ratio must be an int of at least 2, got {ratio!r}")
-        if isinstance(out_channels, bool) or not isinstance(out_channels, int) or out_channels <= 0:
-            raise ValueError(f"GhostModule: out_channels must be a positive int, got {out_channels!r}")
         self.out_channels = out_channels
         primary_channels = math.ceil(out_channels / ratio)
         cheap_channels = primary_channels * (ratio - 1)
