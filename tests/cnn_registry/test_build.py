@@ -255,3 +255,45 @@ def test_a_missing_argument_points_at_the_misspelt_key(family: Registry) -> None
     assert "missing 1 required positional argument: 'depth'" in message
     assert "accepted arguments: depth, groups, num_stages, norm_eval;" in message
     assert "did you mean 'depth' instead of 'dpeth'?" in message
+
+
+def test_sets_in_the_cfg_are_copied_too(layers: Registry) -> None:
+    cfg = dict(type="Layer", in_channels=1, tags={"a", ("b", "c")})
+    obj = layers.build(cfg)
+    assert obj.extra["tags"] == {"a", ("b", "c")}
+    obj.extra["tags"].add("mutated")
+    assert cfg["tags"] == {"a", ("b", "c")}
+
+
+def test_a_function_refusing_a_keyword_lists_its_arguments(layers: Registry) -> None:
+    def make_layer(depth: int = 1, *, width: int = 2) -> tuple[int, int]:
+        return depth, width
+
+    layers.register_module(module=make_layer)
+    with pytest.raises(TypeError) as info:
+        layers.build(dict(type="make_layer", dpeth=3))
+    assert "accepted arguments: depth, width; did you mean 'depth' instead of 'dpeth'?" in str(info.value)
+
+
+def test_exceptions_that_cannot_be_recreated_become_build_errors(layers: Registry) -> None:
+    class NeedsCode(Exception):
+        def __new__(cls, code: int) -> NeedsCode:
+            return super().__new__(cls, code)
+
+    class NeedsKey(KeyError):
+        def __new__(cls, key: str) -> NeedsKey:
+            return super().__new__(cls, key)
+
+    def explode() -> None:
+        raise NeedsCode(7)
+
+    def missing() -> None:
+        raise NeedsKey("depth")
+
+    layers.register_module(module=explode, name="explode_new")
+    layers.register_module(module=missing, name="missing_new")
+    with pytest.raises(BuildError, match=r"explode \(from .*\) failed to build from cfg .*: 7") as info:
+        layers.build(dict(type="explode_new"))
+    assert isinstance(info.value.__cause__, NeedsCode)
+    with pytest.raises(BuildKeyError, match=r"missing \(from .*\) failed to build .*'depth'"):
+        layers.build(dict(type="missing_new"))

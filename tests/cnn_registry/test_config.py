@@ -120,6 +120,10 @@ def test_malformed_json_names_file_line_and_column(tmp_path: Path) -> None:
         ("x.json", "[1, 2]", "the top level must be a mapping"),
         ("x.json", json.dumps({"_base_": 3}), "_base_ must be a path or a list of paths"),
         ("x.py", "raise ValueError('oops')", "cannot parse .py config: ValueError: oops"),
+        ("x.py", "a = (", "cannot parse .py config: SyntaxError: '\\(' was never closed"),
+        ("x.py", "return 1", "cannot parse .py config: SyntaxError: 'return' outside function"),
+        ("x.py", "def f():\n    return f()\nf()\n", "running the .py config recursed too deeply"),
+        ("x.yaml", "1: one\n", "top-level keys must be strings, got 1"),
     ],
 )
 def test_bad_files(tmp_path: Path, name: str, text: str, message: str) -> None:
@@ -330,3 +334,42 @@ def test_a_directory_is_named_as_one(tmp_path: Path) -> None:
     (tmp_path / "configs.json").mkdir()
     with pytest.raises(ConfigError, match=r"configs\.json' is a directory"):
         load_config(tmp_path / "configs.json")
+
+
+def test_an_interrupt_while_a_python_config_runs_is_not_swallowed(tmp_path: Path) -> None:
+    write(tmp_path / "interrupted.py", "raise KeyboardInterrupt\n")
+    with pytest.raises(KeyboardInterrupt):
+        load_config(tmp_path / "interrupted.py")
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("not a package::configs/a.py", r"'not a package' is not a package name; expected 'package::path/to/file'"),
+        ("no_such_package_xyz.sub::configs/a.py", r"the package 'no_such_package_xyz.sub' is not installed"),
+    ],
+)
+def test_a_bad_package_path_names_the_package(spec: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_config(spec)
+
+
+def test_the_path_must_be_a_string_or_path() -> None:
+    with pytest.raises(TypeError, match="path must be a str or os.PathLike, got int: 3"):
+        load_config(3)  # type: ignore[arg-type]
+
+
+def test_base_references_inside_lists_and_tuples_and_to_tuples(tmp_path: Path) -> None:
+    write(tmp_path / "base.py", "lr = 0.1\nout_indices = (0, [1, 2])\n")
+    write(
+        tmp_path / "child.json",
+        '{"_base_": "base.py", "lrs": [{{_base_.lr}}, 1], "indices": {{_base_.out_indices}}, '
+        '"again": {"indices": {{_base_.out_indices}}}}',
+    )
+    cfg = load_config(tmp_path / "child.json")
+    assert cfg.lrs == [0.1, 1]
+    assert cfg.indices == cfg.again.indices == (0, [1, 2])
+    cfg.indices[1].append(3)
+    assert cfg.out_indices == cfg.again.indices == (0, [1, 2])  # each reference is a copy, not the base's list
+    write(tmp_path / "child.yaml", "_base_: base.py\nsizes: !!python/tuple [{{_base_.lr}}, 2]\n")
+    assert load_config(tmp_path / "child.yaml").sizes == (0.1, 2)

@@ -68,6 +68,7 @@ def test_pretty_print_shows_non_literals_but_a_py_dump_refuses_them(tmp_path: Pa
         ({"_private": 1}, "x.py", "starts with '_'"),
         ({"a": 1}, "x.toml", r"cannot dump a config as '\.toml'"),
         ({"a": object()}, "x.json", "cannot write .*x.json as JSON"),
+        ({"a": object()}, "x.yaml", r"cannot write .*x.yaml as YAML: .*cannot represent an object"),
     ],
 )
 def test_what_cannot_be_dumped_is_a_config_error(tmp_path: Path, cfg: dict, name: str, message: str) -> None:
@@ -94,3 +95,9 @@ def test_a_key_python_would_normalise_is_written_as_a_string(tmp_path):
     assert load_config(path).to_dict() == {"a": {"º": None, "b": 1}}
     with pytest.raises(ConfigError, match="cannot be written as a .py config name"):
         dump_config({"ﬁ": 1}, tmp_path / "top.py")
+
+
+def test_only_a_dict_can_be_dumped(tmp_path: Path) -> None:
+    with pytest.raises(TypeError, match=r"cfg must be a dict, got list: \[\('a', 1\)\]"):
+        dump_config([("a", 1)], tmp_path / "x.json")  # type: ignore[arg-type]
+    assert not (tmp_path / "x.json").exists()

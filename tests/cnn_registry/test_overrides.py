@@ -146,3 +146,20 @@ def test_any_list_index_text_applies_or_raises_override_error(index: str) -> Non
     else:
         assert result["stages"][int(index.strip())]["k"] == 1
     assert CFG == before
+
+
+def test_an_override_may_replace_a_list_item() -> None:
+    cfg = apply_overrides(CFG, ["stages.-1={'k': 7}", "stages.0.k=5"])
+    assert cfg["stages"] == [{"k": 5}, {"k": 7}]
+    assert CFG["stages"] == [{"k": 1}, {"k": 2}]
+
+
+@pytest.mark.parametrize("key", ["", "a..b", 3])
+def test_a_bad_key_in_a_mapping_of_overrides_is_named(key: object) -> None:
+    with pytest.raises(OverrideError, match=rf"override key {key!r} must be a dotted path"):
+        apply_overrides(CFG, {key: 1})
+
+
+def test_an_override_must_be_a_string() -> None:
+    with pytest.raises(OverrideError, match=r"override must be a string 'key.path=value', got int: 3"):
+        parse_override(3)  # type: ignore[arg-type]

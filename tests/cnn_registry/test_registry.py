@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cnn_registry import AlreadyRegisteredError, Registry, UnknownTypeError
+from cnn_registry import AlreadyRegisteredError, DefaultScope, Registry, UnknownTypeError
 
 
 class Plain:
@@ -224,3 +224,27 @@ def test_temporary_registrations_are_undone_even_on_error() -> None:
         body()
     assert reg.get("Plain") is Plain
     assert "Extra" not in reg
+
+
+def test_lookup_rejects_non_string_keys() -> None:
+    with pytest.raises(TypeError, match=r"key must be a string, got tuple: \('ResNet',\)"):
+        Registry("things", scope="t").lookup(("ResNet",))  # type: ignore[arg-type]
+
+
+def test_the_package_lists_its_lazily_imported_names() -> None:
+    import cnn_registry
+
+    names = dir(cnn_registry)
+    assert {"load_config", "apply_overrides", "OverrideAction", "Registry"} <= set(names)
+    assert names == sorted(names)
+
+
+@pytest.mark.parametrize("scope_name", ["", "mm.det", 3])
+def test_a_default_scope_name_must_be_a_plain_string(scope_name: object) -> None:
+    with pytest.raises(ValueError, match=rf"scope_name must be a non-empty string without dots, got {scope_name!r}"):
+        DefaultScope("task", scope_name)  # type: ignore[arg-type]
+
+
+def test_a_default_scope_shows_its_names() -> None:
+    assert repr(DefaultScope("task", "mmdet")) == "DefaultScope('task', scope_name='mmdet')"
+    assert DefaultScope.get_current_instance() is None  # making one does not set it

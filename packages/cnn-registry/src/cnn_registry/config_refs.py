@@ -52,7 +52,10 @@ class BaseReferences:
         return REFERENCE.sub(replace, text)
 
     def resolve(self, content: Any, base: dict[str, Any], has_bases: bool) -> Any:
-        """``content`` with each placeholder replaced by a copy of the base value it names."""
+        """``content`` with each placeholder replaced by the base value it names.
+
+        The value is shared with ``base``; ``load_config`` copies both when it merges them.
+        """
         if not self.by_placeholder:
             return content
         self.check_bases(has_bases)
@@ -68,7 +71,7 @@ class BaseReferences:
 
     def _walk(self, value: Any, base: dict[str, Any]) -> Any:
         if isinstance(value, str) and value in self.by_placeholder:
-            return _copy(self._lookup(self.by_placeholder[value], base))
+            return self._lookup(self.by_placeholder[value], base)
         if isinstance(value, dict):
             return {k: self._walk(v, base) for k, v in value.items()}
         if isinstance(value, list):
@@ -93,13 +96,3 @@ class BaseReferences:
                     f"{self.path}: {{{{_base_.{key_path}}}}} refers to {part!r}, which {where} does not have{keys}"
                 )
         return node
-
-
-def _copy(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _copy(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_copy(v) for v in value]
-    if isinstance(value, tuple) and not hasattr(value, "_fields"):
-        return tuple(_copy(v) for v in value)
-    return value
