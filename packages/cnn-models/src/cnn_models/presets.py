@@ -44,7 +44,11 @@ PRESETS: dict[str, dict[str, Any]] = {
         dict(type="Res2Net", depth=50, scales=4, base_width=26, out_indices=(3,), norm_eval=False), 2048
     ),
     "regnetx_400mf": _classifier(dict(type="RegNet", arch="regnetx_400mf", out_indices=(3,), norm_eval=False), 384),
-    "hrnet_w18": _classifier(dict(type="HRNet", extra="w18", norm_eval=False), 144),
+    # mmpretrain's HRNet classifier: the four branches fused into one 2048-channel map, then pooled
+    "hrnet_w18": dict(
+        _classifier(dict(type="HRNet", extra="w18", out_indices=(0, 1, 2, 3), norm_eval=False), 2048),
+        neck=[dict(type="HRFuseScales", in_channels=(18, 36, 72, 144)), dict(type="GlobalAveragePooling")],
+    ),
     "vgg11": _classifier(dict(type="VGG", depth=11, out_indices=(4,)), 512),
     "ghostnet": _classifier(dict(type="GhostNet", widen_factor=1.0, out_indices=(9,)), 960),
 }
