@@ -137,7 +137,7 @@ def _pytest(session: nox.Session, *args: str, workers: int = 2) -> None:
     """pytest with a junit report; ``workers`` processes (pytest-xdist) share the tests."""
     REPORTS.mkdir(exist_ok=True)
     report = REPORTS / f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', session.name)}.xml"
-    parallel = ["-n", str(workers)] if workers > 1 else []
+    parallel = ["-n", str(workers), "--dist", "loadgroup"] if workers > 1 else []
     session.run("python", "-m", "pytest", f"--junitxml={report}", *parallel, *args, *session.posargs)
 
 

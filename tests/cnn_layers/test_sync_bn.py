@@ -75,13 +75,39 @@ CASES = {
     2: [([3, 5], 4), ([4, 3], 3)],
     3: [([1, 4, 2], 4), ([2, 0, 3], 4)],
 }
+# (1, 3) on rank 0 and nothing on rank 1: one value per channel in the global batch; then a valid case
+ERROR_CASES = [([1, 0], 2), ([2, 1], 2)]
+
+
+class RankRuns:
+    """Runs each world size's workers once per test process, when a test first asks for it.
+
+    The error cases run in the same world of 2 as the valid ones: starting processes is the slow part.
+    """
+
+    def __init__(self, tmp_path_factory: pytest.TempPathFactory) -> None:
+        self.tmp_path_factory = tmp_path_factory
+        self.runs: dict[int, list[list[dict]]] = {}
+
+    def __getitem__(self, world_size: int) -> list[list[dict]]:
+        if world_size not in self.runs:
+            cases = CASES[world_size] + (ERROR_CASES if world_size == 2 else [])
+            folder = self.tmp_path_factory.mktemp(f"world{world_size}")
+            self.runs[world_size] = run_ranks(world_size, cases, folder)
+        return self.runs[world_size]
+
+
+@pytest.fixture(scope="module")
+def ranks_saved(tmp_path_factory: pytest.TempPathFactory) -> RankRuns:
+    return RankRuns(tmp_path_factory)
 
 
 @pytest.mark.distributed
+@pytest.mark.xdist_group("sync_bn_world_of_2")
 @pytest.mark.parametrize("world_size", sorted(CASES))
-def test_sync_bn_equals_batch_norm_on_the_global_batch(world_size, tmp_path):
+def test_sync_bn_equals_batch_norm_on_the_global_batch(world_size, ranks_saved):
     """Uneven batches, an empty rank and 1-D inputs; world size 1 is where torch's SyncBatchNorm fails on CPU."""
-    results = run_ranks(world_size, CASES[world_size], tmp_path)
+    results = ranks_saved[world_size][: len(CASES[world_size])]
     tol = dict(rtol=1e-5, atol=1e-5)
     for (sizes, dims), ranks in zip(CASES[world_size], results, strict=True):
         expected = reference(sizes, dims)
@@ -98,9 +124,9 @@ def test_sync_bn_equals_batch_norm_on_the_global_batch(world_size, tmp_path):
 
 
 @pytest.mark.distributed
-def test_a_single_value_per_channel_over_all_ranks_is_a_clear_error(tmp_path):
-    # (1, 3) on rank 0 and nothing on rank 1: one value per channel in the global batch; then a valid case
-    error_case, after = run_ranks(2, [([1, 0], 2), ([2, 1], 2)], tmp_path)
+@pytest.mark.xdist_group("sync_bn_world_of_2")
+def test_a_single_value_per_channel_over_all_ranks_is_a_clear_error(ranks_saved):
+    error_case, after = ranks_saved[2][len(CASES[2]) :]
     for rank in error_case:
         assert rank["error"].startswith("SyncBatchNorm: expected more than 1 value per channel over all processes")
     torch.testing.assert_close(torch.cat([r["out1"] for r in after]), reference([2, 1], 2)["out1"])

@@ -34,6 +34,7 @@ def _running_stats(state: dict) -> dict:
 
 
 @pytest.mark.distributed
+@pytest.mark.xdist_group("ddp_launch")
 def test_ddp_with_sync_bn_keeps_every_weight_and_statistic_identical(ranks):
     rank0, rank1 = ranks["sync"]
     assert rank0["world_size"] == rank1["world_size"] == 2
@@ -48,6 +49,7 @@ def test_ddp_with_sync_bn_keeps_every_weight_and_statistic_identical(ranks):
 
 
 @pytest.mark.distributed
+@pytest.mark.xdist_group("ddp_launch")
 def test_without_sync_bn_the_statistics_differ_while_weights_agree(ranks):
     rank0, rank1 = ranks["plain"]
     assert rank0["norms"] == ["BatchNorm2d"]
