@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import torch
 from torch import nn
 
 from cnn_backbones import BACKBONES, HRNet, ResNet
-from cnn_backbones.base import BaseBackbone
+from cnn_backbones.base import BaseBackbone, check_out_indices
 from cnn_layers import build_conv_layer, build_norm_layer
 
 
@@ -139,3 +141,35 @@ def test_norm_eval_defaults_follow_mmdet(cfg, norm_eval):
     assert model.norm_eval is norm_eval
     norms = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
     assert all(m.training is not norm_eval for m in norms)
+
+
+class TwoStages(BaseBackbone):
+    """A minimal backbone that does not say which modules form its stages."""
+
+    def __init__(self, strides=(2, 4), **kwargs):
+        super().__init__(out_indices=(0, 1), **kwargs)
+        self.stage1 = nn.Conv2d(3, 4, 3, stride=2, padding=1)
+        self.stage2 = nn.Conv2d(4, 8, 3, stride=2, padding=1)
+        self.set_stages((4, 8), strides)
+
+
+def test_frozen_stages_need_stage_modules():
+    assert TwoStages(frozen_stages=0).out_strides == (2, 4)  # the stem alone needs no stage_modules
+    with pytest.raises(TypeError, match="TwoStages supports no frozen_stages > 0: it does not override stage_modules"):
+        TwoStages(frozen_stages=1)
+
+
+def test_one_stride_per_stage_channel_count():
+    with pytest.raises(ValueError, match=r"channels=\(4, 8\), strides=\(2,\): expected one of each"):
+        TwoStages(strides=(2,))
+
+
+def test_norm_eval_must_be_a_bool():
+    with pytest.raises(TypeError, match="norm_eval='yes': expected True or False"):
+        TwoStages(norm_eval="yes")
+
+
+@pytest.mark.parametrize("out_indices", [3, (0, "1")])
+def test_check_out_indices_wants_a_sequence_of_ints(out_indices):
+    with pytest.raises(TypeError, match=re.escape(f"out_indices={out_indices!r}: expected a sequence of ints")):
+        check_out_indices(out_indices, 4)

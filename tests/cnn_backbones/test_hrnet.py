@@ -9,7 +9,7 @@ import torch
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from cnn_backbones import BasicBlock, HRModule, HRNet
+from cnn_backbones import BasicBlock, Bottleneck, HRModule, HRNet
 
 
 @pytest.mark.parametrize(
@@ -131,3 +131,31 @@ def test_extra_dict_is_not_mutated_and_is_validated():
     bad["stage2"]["block"] = "BASICBLOCK"
     with pytest.raises(ValueError, match="'BASICBLOCK'"):
         HRNet(bad)
+
+
+def test_hrmodule_checks_one_value_per_branch():
+    with pytest.raises(ValueError, match=r"num_channels=\(4,\): expected 2 values, one per branch"):
+        HRModule(2, BasicBlock, (1, 1), [4, 8], (4,))
+
+
+def test_a_single_branch_hrmodule_fuses_nothing_and_widens_through_a_downsample():
+    module = HRModule(1, Bottleneck, (2,), [8], (4,)).eval()  # 8 channels in, 4 * 4 out
+    assert module.fuse_layers is None
+    assert isinstance(module.branches[0][0].downsample[0], nn.Conv2d) and module.branches[0][1].downsample is None
+    x = torch.rand(1, 8, 4, 4)
+    with torch.no_grad():
+        (out,) = module([x])
+        torch.testing.assert_close(out, module.branches[0](x))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        (dict(arch=18), TypeError, r"arch=18: expected a name, one of \['w18', "),
+        (dict(arch="w18_small", frozen_stages=5), ValueError, r"frozen_stages=5: expected an int in \[-1, 4\]"),
+        (dict(extra=dict(HRNet.arch_settings["w18"], stage4=dict(block="BASIC"))), ValueError, r"extra\['stage4'\]="),
+    ],
+)
+def test_bad_arguments_are_named(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        HRNet(**kwargs)

@@ -91,3 +91,12 @@ def test_mmpretrain_res_layer_checks_its_arguments():
         MMPretrainResLayer(Bottleneck, 2, 32, 64, expansion="2")
     with pytest.raises(ValueError, match="num_blocks=0"):
         MMPretrainResLayer(BasicBlock, 0, 32, 64)
+
+
+@pytest.mark.parametrize(
+    ("out_channels", "error", "match"),
+    [("64", TypeError, "expected an int, got str"), (0, ValueError, "expected a positive int")],
+)
+def test_out_channels_must_be_a_positive_int(out_channels, error, match):
+    with pytest.raises(error, match=f"out_channels={out_channels!r}: {match}"):
+        MMPretrainBottleneck(64, out_channels)

@@ -88,11 +88,20 @@ def test_either_layout_loads_strictly_into_the_other_with_the_same_outputs(ours,
             torch.testing.assert_close(a, c)
 
 
-def test_a_checkpoint_of_neither_layout_still_fails_strictly():
-    state = ResNetV1c(depth=18, **SMALL).state_dict()
-    state["stem.9.weight"] = torch.zeros(1)
-    with pytest.raises(RuntimeError, match="stem.9.weight"):
-        ResNetV1c(depth=18, **SMALL).load_state_dict(state, strict=True)
+@pytest.mark.parametrize(
+    "extra_key",
+    [
+        "stem.9.weight",  # past the stem
+        "stem.5.weight",  # a ReLU's index in the flat stem: no module to rename it to
+        "layer2.0.downsample.extra",  # a shortcut key with no index to shift
+    ],
+)
+@pytest.mark.parametrize("target", ["ResNetV1c", "mmpretrain.ResNetV1c"])
+def test_a_checkpoint_of_neither_layout_still_fails_strictly(extra_key, target):
+    state = ResNetV1c(depth=18, **SMALL).state_dict()  # mmdet's layout, plus a key of neither
+    state[extra_key] = torch.zeros(1)
+    with pytest.raises(RuntimeError, match=extra_key):
+        BACKBONES.build(dict(type=target, depth=18, **SMALL)).load_state_dict(state, strict=True)
 
 
 def test_width_per_group_is_base_width():

@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from cnn_backbones import SSDVGG, VGG
+from cnn_backbones import SSDVGG, VGG, make_vgg_layer
 
 # Conv indices of torchvision's vgg16.features and vgg16_bn.features (its published state-dict keys).
 VGG16_CONVS = [0, 2, 5, 7, 10, 12, 14, 17, 19, 21, 24, 26, 28]
@@ -77,6 +77,12 @@ def test_ssd_vgg_layout():
         (VGG, dict(depth=11, dilations=(1, 1)), r"dilations=\(1, 1\)"),
         (VGG, dict(depth=11, out_indices=(5,)), r"out_indices=\(5,\)"),
         (SSDVGG, dict(depth=16, out_feature_indices=(22, 35)), r"out_feature_indices=\(22, 35\)"),
+        (VGG, dict(depth=11, num_stages=6), r"num_stages=6: expected an int in \[1, 5\]"),
+        (
+            SSDVGG,
+            dict(depth=16, out_indices=(3,)),
+            r"out_indices=\(3,\): out_feature_indices=\(22, 34\) lie in stages \(3, 4\); give out_indices=\(3, 4\)",
+        ),
     ],
 )
 def test_bad_arguments(cls, kwargs, match):
@@ -95,3 +101,16 @@ def test_default_init_cfg_matches_every_layer_it_names(kwargs):
         model.init_weights()
     if kwargs.get("num_classes"):
         assert model.classifier[-1].weight.std().item() == pytest.approx(0.01, rel=0.1)
+
+
+def test_norm_cfg_must_be_a_config_dict():
+    with pytest.raises(TypeError, match="norm_cfg='BN': expected a config dict such as dict"):
+        VGG(11, norm_cfg="BN")
+
+
+def test_make_vgg_layer_puts_a_batch_norm_after_each_conv():
+    layers = make_vgg_layer(3, 8, 2, dilation=2, with_bn=True, ceil_mode=True)
+    assert [type(m).__name__ for m in layers] == ["Conv2d", "BatchNorm2d", "ReLU"] * 2 + ["MaxPool2d"]
+    assert [m.num_features for m in layers if isinstance(m, nn.BatchNorm2d)] == [8, 8]
+    assert layers[0].dilation == (2, 2) and layers[-1].ceil_mode
+    assert nn.Sequential(*layers)(torch.rand(1, 3, 5, 5)).shape == (1, 8, 3, 3)

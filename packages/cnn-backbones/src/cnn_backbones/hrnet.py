@@ -235,8 +235,6 @@ class HRNet(BaseBackbone):
             init_cfg=init_cfg,
         )
         self.extra = self.resolve_extra(extra) if extra is not None else self.resolve_extra(str(arch))
-        if frozen_stages > 4:
-            raise ValueError(f"frozen_stages={frozen_stages!r}: expected an int in [-1, 4]")
         self.conv_cfg = conv_cfg
         self.norm_cfg = dict(type="BN") if norm_cfg is None else norm_cfg
         self.with_cp = with_cp

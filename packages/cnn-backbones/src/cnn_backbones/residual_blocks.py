@@ -446,10 +446,6 @@ def get_expansion(block: type[nn.Module], expansion: int | None = None) -> int:
     value = getattr(block, "expansion", None)
     if isinstance(value, int):
         return value
-    if isinstance(block, type) and issubclass(block, BasicBlock):
-        return 1
-    if isinstance(block, type) and issubclass(block, Bottleneck):
-        return 4
     raise TypeError(f"block={block!r}: it has no expansion attribute; give expansion")
 
 
