@@ -75,7 +75,9 @@ def _run_cnn(*args: str) -> subprocess.CompletedProcess:
         (["train", "missing.json"], "missing.json"),
     ],
 )
-def test_user_errors_are_one_line_on_stderr_without_a_traceback(tmp_path, tiny_model_cfg, monkeypatch, args, expected):
+def test_user_errors_are_one_line_on_stderr_without_a_traceback(
+    tmp_path, tiny_model_cfg, monkeypatch, capsys, args, expected
+):
     if "--device" in args and torch.cuda.is_available():
         pytest.skip("this machine has CUDA")
     monkeypatch.chdir(tmp_path)
@@ -83,11 +85,24 @@ def test_user_errors_are_one_line_on_stderr_without_a_traceback(tmp_path, tiny_m
     model["head"] = {**model["head"], "in_channels": 16}
     (tmp_path / "cfg.json").write_text(json.dumps({"model": model, "data": {"type": "random"}}))
     (tmp_path / "nodata.json").write_text(json.dumps({"model": model}))
-    done = _run_cnn(*args)
+    try:
+        status = main(args)
+    except SystemExit as exit:  # argparse's own usage errors
+        status = exit.code
+    stderr = capsys.readouterr().err
+    assert status == 2, stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and expected in lines[0], stderr
+
+
+def test_a_user_error_in_a_real_process_is_one_line_and_exit_status_2(tmp_path, monkeypatch):
+    """The same as above through ``python -m cnn_models``: what a shell sees, with no traceback."""
+    monkeypatch.chdir(tmp_path)
+    done = _run_cnn("train", "missing.json")
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr
     lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and expected in lines[0], done.stderr
+    assert len(lines) == 1 and "missing.json" in lines[0], done.stderr
 
 
 def test_deprecation_warnings_become_one_note_line(tmp_path, tiny_model_cfg, capsys):
