@@ -128,3 +128,23 @@ def test_the_reader_raises_only_catalog_errors_and_leaves_the_file_alone(tmp_pat
         assert data == json.loads(content.decode("utf-8"))
     assert path.read_bytes() == content
     assert os.stat(path).st_mtime_ns == stat.st_mtime_ns
+
+
+def test_a_missing_catalog_file_is_a_file_not_found_error(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        read_catalog_file(tmp_path / "absent.json")
+
+
+def test_an_unreadable_catalog_file_is_a_catalog_error(tmp_path):
+    (tmp_path / "not-a-dir").write_text("{}")
+    with pytest.raises(CatalogError, match=r"not-a-dir/open-mmlab.json' cannot be read: Not a directory"):
+        read_catalog_file(tmp_path / "not-a-dir" / "open-mmlab.json")
+
+
+def test_catalog_files_and_resolve_check_their_argument():
+    from cnn_zoo.catalog import catalog_files
+
+    with pytest.raises(ValueError, match=r"catalog must be one of open-mmlab, .*got 'openmmlab'"):
+        catalog_files("openmmlab")
+    with pytest.raises(TypeError, match=r"filename must be a string, got PosixPath"):
+        resolve(Path("w.pth"))  # type: ignore[arg-type]

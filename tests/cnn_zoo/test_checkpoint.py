@@ -214,3 +214,44 @@ def test_tied_weights_save_as_safetensors(tmp_path):
     target = nn.ModuleDict({"embed": nn.Embedding(5, 3), "head": nn.Linear(3, 5, bias=False)})
     load_checkpoint(target, path, strict=True)
     assert torch.equal(target["head"].weight, embed.weight)
+
+
+def test_bad_arguments_name_the_argument(tmp_path):
+    from cnn_zoo import load_checkpoint_with_prefix
+
+    path = save_checkpoint({"w": torch.ones(1)}, tmp_path / "w.pth")
+    with pytest.raises(TypeError, match=r"checkpoint must be a mapping, got list"):
+        state_dict_from_checkpoint([torch.ones(1)])
+    with pytest.raises(TypeError, match=r"prefix must be a non-empty string such as 'backbone.' or None, got ''"):
+        revise_state_dict_keys({"w": torch.ones(1)}, (), prefix="")
+    with pytest.raises(TypeError, match=r"prefix must be a non-empty string such as 'backbone.', got None"):
+        load_checkpoint_with_prefix(None, path)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"meta must be a mapping or None, got str: 'epoch 3'"):
+        save_checkpoint({"w": torch.ones(1)}, tmp_path / "meta.pth", meta="epoch 3")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"trust must be a bool, got str: 'yes'"):
+        read_checkpoint(path, trust="yes")  # type: ignore[arg-type]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.pth"]
+
+
+def test_a_corrupt_safetensors_file_is_named(tmp_path):
+    pytest.importorskip("safetensors")
+    path = tmp_path / "w.safetensors"
+    path.write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{broken}")
+    with pytest.raises(CorruptCheckpointError, match=r"w.safetensors' is not a readable safetensors file"):
+        read_checkpoint(path)
+
+
+@pytest.mark.parametrize(
+    ("state_dict", "match"),
+    [
+        ({"w": torch.ones(1), "step": 3}, r"a .safetensors file holds a mapping of names to tensors only; got dict"),
+        ({"w": torch.ones(1, dtype=torch.complex128)}, r"cannot hold 'w' of dtype torch.complex128"),
+        ({"w": torch.eye(2).to_sparse()}, r"holds dense tensors only; 'w' is torch.sparse_coo"),
+    ],
+)
+def test_what_safetensors_cannot_hold_is_refused_and_leaves_no_file(tmp_path, state_dict, match):
+    from cnn_zoo import write_checkpoint_file
+
+    with pytest.raises(TypeError, match=match):
+        write_checkpoint_file(state_dict, tmp_path / "w.safetensors")
+    assert not any(tmp_path.iterdir())  # neither the file nor its temporary

@@ -114,3 +114,18 @@ def test_save_checkpoint_takes_a_whole_checkpoint_as_mmengine_does(tmp_path):
     target = nn.Sequential(nn.Conv2d(3, 3, 1), nn.BatchNorm2d(3))
     load_checkpoint(target, path, strict=True)
     assert torch.equal(target[0].weight, source[0].weight)
+
+
+def test_register_scheme_checks_its_arguments():
+    with pytest.raises(TypeError, match=r"prefixes must be strings such as 's3://', got int: 3"):
+        CheckpointLoader.register_scheme(["s3://", 3])
+    with pytest.raises(TypeError, match=r"force must be a bool, got str: 'yes'"):
+        CheckpointLoader.register_scheme("s3://", force="yes")
+    with pytest.raises(TypeError, match=r"loader must be callable, got str: 'load_s3'"):
+        CheckpointLoader.register_scheme("s3://", "load_s3")
+    assert "s3" not in CHECKPOINT_LOADERS
+
+
+def test_pretrained_loads_into_modules_only():
+    with pytest.raises(TypeError, match=r"Pretrained: module must be a torch.nn.Module, got dict: \{\}"):
+        Pretrained("w.pth")({})

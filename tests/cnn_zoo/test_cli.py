@@ -1,8 +1,8 @@
-"""The cnn-zoo command, run in-process through main() and once as a real `python -m cnn_zoo`."""
+"""The cnn-zoo command, run in-process through main() and through `python -m cnn_zoo`'s module."""
 
 from __future__ import annotations
 
-import subprocess
+import runpy
 import sys
 
 import pytest
@@ -94,8 +94,12 @@ def test_convert_pth_to_safetensors_with_key_revision(capsys, tmp_path):
     assert torch.equal(torch.load(tmp_path / "c.pth")["state_dict"]["bias"], model.bias.detach())
 
 
-def test_python_dash_m_and_help():
-    out = subprocess.run([sys.executable, "-m", "cnn_zoo", "--help"], capture_output=True, text=True, check=True).stdout
+def test_python_dash_m_and_help(capsys, monkeypatch):
+    monkeypatch.setattr(sys, "argv", ["cnn-zoo", "--help"])
+    with pytest.raises(SystemExit) as info:
+        runpy.run_module("cnn_zoo", run_name="__main__", alter_sys=True)  # what `python -m cnn_zoo` runs
+    assert info.value.code == 0
+    out = capsys.readouterr().out
     for command in ("list", "resolve", "download", "verify", "cache", "convert"):
         assert command in out
     with pytest.raises(SystemExit) as info:

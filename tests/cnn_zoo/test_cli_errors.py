@@ -161,3 +161,41 @@ def test_a_deprecated_name_gets_a_one_line_note(capsys, recwarn, name, note):
     assert err.strip().splitlines() == [f"cnn-zoo resolve: note: {err.split('note: ', 1)[1].strip()}"]
     assert note in err
     assert not [w for w in recwarn if issubclass(w.category, FutureWarning)]
+
+
+def test_the_package_lists_its_lazy_names_and_names_a_missing_one():
+    import cnn_zoo
+
+    assert {"load_checkpoint", "write_checkpoint_file", "resolve"} <= set(dir(cnn_zoo))
+    with pytest.raises(AttributeError, match="module 'cnn_zoo' has no attribute 'load_chekpoint'"):
+        cnn_zoo.load_chekpoint  # noqa: B018
+
+
+def test_a_misspelt_bare_name_suggests_close_catalog_names(capsys):
+    err = one_line_error(capsys, "resolve", "resnet5O")
+    assert "Did you mean " in err and " torchvision://resnet50 " in err
+    err = one_line_error(capsys, "resolve", "qqqqqqqq")
+    assert "neither a catalog reference (scheme://NAME) nor an existing file." in err and "Did you mean" not in err
+
+
+def test_download_of_an_existing_local_file_prints_its_path(capsys, tmp_path):
+    path = tmp_path / "w.pth"
+    path.write_bytes(b"x")
+    assert main(["download", str(path)]) == 0
+    assert capsys.readouterr().out.strip() == str(path)
+
+
+def test_cache_commands_on_a_cache_that_does_not_exist(capsys, tmp_path):
+    missing = str(tmp_path / "no-cache")
+    assert main(["cache", "list", "--dir", missing]) == 0
+    assert capsys.readouterr().out == ""
+    assert main(["cache", "remove", "http://h/w.pth", "--dir", missing]) == 0
+    assert "http://h/w.pth is not in the cache" in capsys.readouterr().out
+    assert main(["cache", "clear", "--dir", missing]) == 0
+    assert f"nothing to remove: {missing} does not exist" in capsys.readouterr().out
+    assert not Path(missing).exists()
+
+
+def test_cache_remove_needs_a_url(capsys, tmp_path):
+    err = one_line_error(capsys, "cache", "remove", "--dir", str(tmp_path))
+    assert "cache remove needs the URL whose cached copy to delete" in err

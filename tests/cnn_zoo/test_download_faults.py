@@ -396,3 +396,17 @@ def test_very_long_host_and_folders_still_fit_in_file_names():
     path = cache_path(url, "/c")
     assert all(len(part) <= 160 for part in path.parts)
     assert path.name.endswith("-0123abcd.pth")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        (dict(url="ftp://h/w.pth"), r"url must start with http:// or https://, got 'ftp://h/w.pth'"),
+        (dict(retries=-1), r"retries must be a non-negative int, got -1"),
+        (dict(deadline=0), r"deadline must be a positive number of seconds, got 0"),
+    ],
+)
+def test_bad_download_arguments_are_named(tmp_path, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        download(**{"url": "http://127.0.0.1:9/w.pth", "directory": tmp_path, **kwargs})
+    assert not any(tmp_path.iterdir())  # refused before touching the cache

@@ -77,3 +77,8 @@ def test_metadata_follows_the_renamed_keys() -> None:
 def test_not_a_module_is_a_type_error() -> None:
     with pytest.raises(TypeError, match="module must be an nn.Module, got dict"):
         get_state_dict({"a": torch.zeros(1)})  # type: ignore[arg-type]
+
+
+def test_module_and_prefix_are_checked():
+    with pytest.raises(TypeError, match=r"prefix must be a str, got NoneType: None"):
+        get_state_dict(nn.Linear(2, 2), prefix=None)  # type: ignore[arg-type]

@@ -83,3 +83,9 @@ def test_logger_argument_receives_the_report(caplog):
 def test_bad_arguments(kwargs, match):
     with pytest.raises(TypeError, match=match):
         load_state_dict(**kwargs)
+
+
+def test_a_report_of_a_full_match_says_so():
+    report = load_state_dict(nn.Linear(2, 2), nn.Linear(2, 2).state_dict())
+    assert report.ok
+    assert str(report) == "the state dict matches Linear exactly"

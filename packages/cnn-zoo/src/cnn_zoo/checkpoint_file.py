@@ -153,8 +153,6 @@ def _write_safetensors(tensors: Mapping[str, torch.Tensor], path: str, metadata:
         code = _SAFETENSORS_DTYPES.get(str(tensor.dtype).removeprefix("torch."))
         if code is None:
             raise TypeError(f"a .safetensors file cannot hold {name!r} of dtype {tensor.dtype}")
-        if tensor.layout != torch.strided:
-            raise TypeError(f"a .safetensors file holds dense tensors only; {name!r} is {tensor.layout}")
         data = _tensor_bytes(tensor.detach().cpu().contiguous())
         header[name] = {"dtype": code, "shape": list(tensor.shape), "data_offsets": [offset, offset + len(data)]}
         blobs.append(data)
@@ -191,6 +189,9 @@ def write_checkpoint_file(obj: Any, path: str | os.PathLike[str], metadata: Mapp
                 raise TypeError(
                     f"a .safetensors file holds a mapping of names to tensors only; got {type(obj).__name__}"
                 )
+            sparse = next((name for name, tensor in obj.items() if tensor.layout != torch.strided), None)
+            if sparse is not None:  # checked before _unshared, whose .contiguous() fails obscurely on them
+                raise TypeError(f"a .safetensors file holds dense tensors only; {sparse!r} is {obj[sparse].layout}")
             tensors = _unshared(obj)
             if sys.byteorder == "little":
                 _write_safetensors(tensors, tmp_name, metadata)

@@ -107,9 +107,7 @@ def _verify(args: argparse.Namespace) -> int:
 
 def _cache_files(root: Path) -> list[Path]:
     """Cached downloads and partial transfers (``.<name>.part``); not the cache's other bookkeeping."""
-    if not root.is_dir():
-        return []
-    return sorted(
+    return sorted(  # rglob finds nothing under a missing directory or a file
         p
         for p in root.rglob("*")
         if p.is_file() and p.name != _CACHE_TAG and (not p.name.startswith(".") or p.name.endswith(".part"))
