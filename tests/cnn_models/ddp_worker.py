@@ -1,9 +1,10 @@
-"""Run by test_ddp.py under torchrun: train a tiny ResNet_CIFAR with DDP, with and without SyncBN.
+"""Run by test_ddp.py under torchrun: a tiny ResNet_CIFAR trained with DDP three times in one launch.
 
-Both runs share one launch (starting torch processes is the slow part); each rank saves
-its state after each run.
+First with SyncBN, then without (each rank saves its state after each run), then by the
+``cnn train`` command with the config file given (it prints and saves on rank 0 only).
+Starting the torch processes is the slow part, so one launch does all three.
 
-Usage: python -m torch.distributed.run --standalone --nproc_per_node 2 ddp_worker.py OUT_DIR
+Usage: python -m torch.distributed.run --standalone --nproc_per_node 2 ddp_worker.py OUT_DIR CONFIG
 """
 
 import sys
@@ -11,9 +12,10 @@ import sys
 import torch
 import torch.distributed as dist
 
+from cnn_models.tools.cli import main
 from cnn_models.tools.training import train_classifier
 
-out = sys.argv[1]
+out, config = sys.argv[1], sys.argv[2]
 for mode in ("sync", "plain"):
     cfg = dict(
         model=dict(
@@ -30,4 +32,4 @@ for mode in ("sync", "plain"):
     norms = sorted({type(m).__name__ for m in run.model.modules() if "BatchNorm" in type(m).__name__})
     state = {k: v.detach().clone() for k, v in run.model.state_dict().items()}
     torch.save({"state": state, "norms": norms, "world_size": dist.get_world_size()}, f"{out}/{mode}-rank{rank}.pt")
-dist.destroy_process_group()
+sys.exit(main(["train", config, "--out", f"{out}/cli", "--no-progress"]))  # it ends the process group
