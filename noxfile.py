@@ -126,11 +126,18 @@ def _fast(session: nox.Session) -> list[str]:
     return [] if session.venv_backend == "uv" else ["--no-compile"]
 
 
-def _install(session: nox.Session, dists: list[str], *, torch: list[str] | None = None, extras: bool = True) -> None:
+def _install(
+    session: nox.Session,
+    dists: list[str],
+    *,
+    torch: list[str] | None = None,
+    extras: bool = True,
+    env: dict[str, str] | None = None,
+) -> None:
     """Install ``dists`` from their folders with an exact torch, so no other build is ever picked."""
     pins = (torch or [TORCH]) if _needs_torch(dists) else []
     specs = [_local(d, TEST_EXTRAS.get(d) if extras else None) for d in dists]
-    session.install(*_fast(session), *specs, *pins)
+    session.install(*_fast(session), *specs, *pins, env=env)
 
 
 def _pytest(session: nox.Session, *args: str, workers: int = 2) -> None:
@@ -256,14 +263,34 @@ def newest(session: nox.Session) -> None:
     _cell(session, NEWEST["torch"])
 
 
-@nox.session(python=DEFAULT_PYTHON, venv_backend="venv")  # pip: it sees the machine's torch 2.14.1 pair
+@nox.session(python=DEFAULT_PYTHON)
 def peers(session: nox.Session) -> None:
     """Tests marked `peer`: numbers checked against torchvision, timm and OpenMMLab (torch 2.14.1)."""
-    _install(session, _distributions(), torch=PEER_TORCH)
-    session.install(*TEST_TOOLS, *OPENMMLAB)
+    env = _pip_indexes_for_uv(session)
+    _install(session, _distributions(), torch=PEER_TORCH, env=env)
+    session.install(*TEST_TOOLS, *OPENMMLAB, env=env)
     # mmdet 3.3 pins an mmcv with compiled ops; mmcv-lite has none, so mmdet comes without its pins
-    session.install("--no-deps", "mmdet==3.3.*")
+    session.install("--no-deps", "mmdet==3.3.*", env=env)
     _pytest(session, "tests", "-m", "peer")
+
+
+def _pip_indexes_for_uv(session: nox.Session) -> dict[str, str]:
+    """pip's extra indexes, for uv, which reads no pip configuration, searched as pip searches them.
+
+    A machine may keep big builds (torch 2.14.1 and its CUDA libraries) in a local index that
+    only pip's configuration names; with it, uv installs them from disk in seconds instead of
+    downloading gigabytes.
+    """
+    if session.venv_backend != "uv" or os.environ.get("UV_EXTRA_INDEX_URL"):
+        return {}
+    urls = os.environ.get("PIP_EXTRA_INDEX_URL")
+    if not urls:
+        found = subprocess.run(
+            [sys.executable, "-m", "pip", "config", "get", "global.extra-index-url"],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        urls = found.stdout.strip() if found.returncode == 0 else ""
+    return {"UV_EXTRA_INDEX_URL": " ".join(urls.split()), "UV_INDEX_STRATEGY": "unsafe-best-match"} if urls else {}
 
 
 @nox.session(python=DEFAULT_PYTHON, venv_backend="venv")
