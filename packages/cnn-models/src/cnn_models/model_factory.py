@@ -22,7 +22,6 @@ import difflib
 import fnmatch
 import logging
 import os
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -238,14 +237,17 @@ def _weights_source(arch: str, tag: str | None, pretrained: object) -> tuple[Wei
 
 
 def _read_state_dict(reference: str, card: WeightCard | None) -> dict[str, torch.Tensor]:
-    from cnn_zoo.checkpoint import read_checkpoint, state_dict_from_checkpoint  # brings requests: only when loading
+    from cnn_zoo.checkpoint import (  # brings requests: only when loading
+        read_checkpoint,
+        revise_state_dict_keys,
+        state_dict_from_checkpoint,
+    )
 
     # A catalog name is resolved to its file first: the mmcls:// loader keeps only the backbone,
     # and a classifier wants the head too.
     location = resolve(reference) if split_scheme(reference)[0] and card is not None else reference
     checkpoint = read_checkpoint(location)
-    state_dict = state_dict_from_checkpoint(checkpoint)
-    return {re.sub(r"^module\.", "", key): value for key, value in state_dict.items()}
+    return revise_state_dict_keys(state_dict_from_checkpoint(checkpoint))  # without DDP's ``module.``
 
 
 def _detect_layout(state_dict: Mapping[str, torch.Tensor], architecture: Architecture) -> str:
@@ -272,18 +274,14 @@ def to_classifier_keys(
     ...                         ARCHITECTURES['regnet_x_400mf']))
     ['backbone.layer2.1.bn2.weight']
     """
+    from cnn_zoo.checkpoint import revise_state_dict_keys
+
     if layout == "mmcls":
         return dict(state_dict)
-    out = {}
-    for key, value in state_dict.items():
-        if layout == "torchvision" and not architecture.is_vgg and key.startswith("fc."):
-            out["head." + key] = value
-            continue
-        if layout == "torchvision":
-            for pattern, replacement in architecture.torchvision_keys:
-                key = re.sub(pattern, replacement, key)
-        out["backbone." + key] = value
-    return out
+    if layout == "torchvision":
+        state_dict = revise_state_dict_keys(state_dict, architecture.torchvision_keys)
+    head = "fc." if layout == "torchvision" and not architecture.is_vgg else None
+    return {("head." if head and key.startswith(head) else "backbone.") + key: v for key, v in state_dict.items()}
 
 
 def _head_prefix(architecture: Architecture) -> str:
