@@ -403,11 +403,7 @@ def create_model(
                 classes,
                 checkpoint_classes,
             )
-        head_keys = {k for k in model.state_dict() if k.startswith(new_parts)}
-        result = model.load_state_dict(state_dict, strict=False)
-        missing = set(result.missing_keys) - head_keys
-        if missing or result.unexpected_keys:
-            _load(model, {**state_dict, **{k: model.state_dict()[k] for k in head_keys}}, f"pretrained={reference!r}")
-        return model
+        # the new parts keep their initial values; every other key must still fit
+        state_dict.update((k, v) for k, v in model.state_dict().items() if k.startswith(new_parts))
     _load(model, state_dict, f"pretrained={reference!r}")
     return model
