@@ -7,12 +7,7 @@ prefix in the file name, as the real ones have.
 
 from __future__ import annotations
 
-import hashlib
-import io
 import json
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -21,48 +16,12 @@ import torch
 from cnn_backbones import HRNet, RegNet, ResNet
 
 
-class Server:
-    """Serves in-memory files from 127.0.0.1."""
-
-    def __init__(self) -> None:
-        self.files: dict[str, bytes] = {}
-        files = self.files
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                body = files.get(self.path)
-                if body is None:
-                    self.send_error(404)
-                    return
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.httpd.serve_forever, args=(0.02,), daemon=True).start()
-
-    def publish(self, stem: str, obj: object) -> str:
-        buffer = io.BytesIO()
-        torch.save(obj, buffer)
-        data = buffer.getvalue()
-        path = f"/{stem}-{hashlib.sha256(data).hexdigest()[:8]}.pth"
-        self.files[path] = data
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}{path}"
-
-
 @pytest.fixture
-def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]:
+def server(checkpoint_server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("CNN_ZOO_HOME", str(tmp_path / "zoo"))
     monkeypatch.delenv("CNN_ZOO_OFFLINE", raising=False)
     (tmp_path / "zoo").mkdir()
-    served = Server()
-    yield served
-    served.httpd.shutdown()
-    served.httpd.server_close()
+    return checkpoint_server
 
 
 def _random_state(model: torch.nn.Module, dtype: torch.dtype = torch.float32) -> dict[str, torch.Tensor]:

@@ -8,14 +8,9 @@ at it. The docs home page's quickstarts run against the same server.
 
 from __future__ import annotations
 
-import hashlib
-import io
 import json
 import re
-import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -25,45 +20,6 @@ from cnn_models import create_model, get_weights
 from cnn_models.transforms import center_crop, resize_shorter_side
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-class WeightsServer:
-    """Serves in-memory checkpoint files over HTTP on 127.0.0.1."""
-
-    def __init__(self) -> None:
-        self.files: dict[str, bytes] = {}
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                body = server.files.get(self.path)
-                if body is None:
-                    self.send_error(404)
-                    return
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        threading.Thread(target=self.httpd.serve_forever, args=(0.02,), daemon=True).start()
-
-    def publish(self, stem: str, obj: object) -> str:
-        """Serve ``torch.save(obj)`` under a published-style name (SHA256 prefix); return its URL."""
-        buffer = io.BytesIO()
-        torch.save(obj, buffer)
-        data = buffer.getvalue()
-        path = f"/models/{stem}-{hashlib.sha256(data).hexdigest()[:8]}.pth"
-        self.files[path] = data
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}{path}"
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 @dataclass
@@ -77,7 +33,7 @@ class Published:
 
 
 @pytest.fixture(scope="module")
-def published() -> Iterator[Published]:
+def published(module_checkpoint_server) -> Published:
     torch.manual_seed(0)
     with torch.device("meta"):
         keys = create_model("resnet18", out_indices=(3,)).state_dict()
@@ -92,16 +48,13 @@ def published() -> Iterator[Published]:
     state["fc.weight"], state["fc.bias"] = torch.randn(1000, 512) * 0.05, torch.randn(1000)
     mmcls = {("head." + k if k.startswith("fc.") else "backbone." + k): v * 0.5 for k, v in state.items()}
     v1c = {**random(v1c_keys), "fc.weight": torch.zeros(1000, 512), "fc.bias": torch.zeros(1000)}
-    server = WeightsServer()
-    try:
-        yield Published(
-            state,
-            server.publish("resnet18", state),
-            server.publish("resnet18_8xb32_in1k", {"state_dict": mmcls, "meta": {}}),
-            server.publish("resnet18_v1c", v1c),
-        )
-    finally:
-        server.close()
+    server = module_checkpoint_server
+    return Published(
+        state,
+        server.publish("resnet18", state, folder="/models/"),
+        server.publish("resnet18_8xb32_in1k", {"state_dict": mmcls, "meta": {}}, folder="/models/"),
+        server.publish("resnet18_v1c", v1c, folder="/models/"),
+    )
 
 
 @pytest.fixture
