@@ -15,14 +15,13 @@ Run: ``python benchmarks/build_model.py [--runs 9]`` (needs torchvision; prints 
 from __future__ import annotations
 
 import argparse
-import time
-from collections.abc import Callable
 
 import torch
 import torchvision
 from torch import nn
 from torchvision.models import resnet50
 
+from _interleaved_timing import best_seconds, print_ratio_table
 from cnn_models import build_model, get_preset
 
 CFG = get_preset("resnet50")
@@ -40,24 +39,6 @@ def ours_build_model_init_weights() -> nn.Module:
     model = build_model(CFG)
     model.init_weights()
     return model
-
-
-def best_seconds(fns: list[Callable[[], nn.Module]], runs: int) -> tuple[list[float], list[float]]:
-    """Best wall time and best CPU time of each function; they take turns so drift hits all alike.
-
-    The best run is the least disturbed by other load. On a shared machine the
-    process's CPU time is steadier still: time spent waiting for a core is not in it.
-    """
-    wall: list[list[float]] = [[] for _ in fns]
-    cpu: list[list[float]] = [[] for _ in fns]
-    for _ in range(runs):
-        for fn, wall_bucket, cpu_bucket in zip(fns, wall, cpu, strict=True):
-            start, start_cpu = time.perf_counter(), time.process_time()
-            model = fn()
-            cpu_bucket.append(time.process_time() - start_cpu)
-            wall_bucket.append(time.perf_counter() - start)
-            del model
-    return [min(bucket) for bucket in wall], [min(bucket) for bucket in cpu]
 
 
 def main() -> None:
@@ -79,12 +60,7 @@ def main() -> None:
         f"ResNet-50 classifier (1000 classes), best of {args.runs} interleaved runs, 1 thread, "
         f"torch {torch.__version__}, torchvision {torchvision.__version__}\n"
     )
-    print("| build | wall (ms) | ratio to torchvision | CPU (ms) | CPU ratio to torchvision |")
-    print("|---|---|---|---|---|")
-    for name, value, cpu in zip(names, seconds, cpu_seconds, strict=True):
-        print(
-            f"| {name} | {value * 1e3:.0f} | {value / seconds[0]:.2f} | {cpu * 1e3:.1f} | {cpu / cpu_seconds[0]:.3f} |"
-        )
+    print_ratio_table("build", "torchvision", names, seconds, cpu_seconds)
 
 
 if __name__ == "__main__":

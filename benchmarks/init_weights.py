@@ -12,12 +12,11 @@ Run: ``python benchmarks/init_weights.py`` (needs torchvision; prints a markdown
 
 from __future__ import annotations
 
-import time
-
 import torch
 from torch import nn
 from torchvision.models import resnet50
 
+from _interleaved_timing import best_seconds, print_ratio_table
 from cnn_init import Sequential, initialize
 
 INIT_CFG = [
@@ -44,23 +43,6 @@ def ours_init_weights(model: nn.Module) -> None:
     Sequential(model, init_cfg=INIT_CFG).init_weights()
 
 
-def best_seconds(fns: list, model: nn.Module) -> tuple[list[float], list[float]]:
-    """Best wall time and best CPU time of each function; they take turns so drift hits all alike.
-
-    The best run is the least disturbed by other load. On a shared machine the
-    process's CPU time is steadier still: time spent waiting for a core is not in it.
-    """
-    wall: list[list[float]] = [[] for _ in fns]
-    cpu: list[list[float]] = [[] for _ in fns]
-    for _ in range(REPEATS):
-        for fn, wall_bucket, cpu_bucket in zip(fns, wall, cpu, strict=True):
-            start, start_cpu = time.perf_counter(), time.process_time()
-            fn(model)
-            cpu_bucket.append(time.process_time() - start_cpu)
-            wall_bucket.append(time.perf_counter() - start)
-    return [min(bucket) for bucket in wall], [min(bucket) for bucket in cpu]
-
-
 def main() -> None:
     torch.manual_seed(0)
     torch.set_num_threads(1)
@@ -71,15 +53,11 @@ def main() -> None:
         "cnn_init.initialize(model, init_cfg)",
         "BaseModule.init_weights() with init table",
     ]
-    seconds, cpu_seconds = best_seconds([torch_loop, ours_initialize, ours_init_weights], model)
+    fns = [torch_loop, ours_initialize, ours_init_weights]
+    seconds, cpu_seconds = best_seconds([lambda fn=fn: fn(model) for fn in fns], REPEATS)
     print(f"ResNet-50 ({params / 1e6:.1f} M parameters), best of {REPEATS} interleaved runs, 1 thread, ", end="")
     print(f"torch {torch.__version__}\n")
-    print("| initialisation | wall (ms) | ratio to torch loop | CPU (ms) | CPU ratio to torch loop |")
-    print("|---|---|---|---|---|")
-    for name, value, cpu in zip(names, seconds, cpu_seconds, strict=True):
-        print(
-            f"| {name} | {value * 1e3:.0f} | {value / seconds[0]:.2f} | {cpu * 1e3:.1f} | {cpu / cpu_seconds[0]:.3f} |"
-        )
+    print_ratio_table("initialisation", "torch loop", names, seconds, cpu_seconds)
 
 
 if __name__ == "__main__":
