@@ -498,7 +498,7 @@ def docs(session: nox.Session) -> None:
 
 @nox.session(python=DEFAULT_PYTHON)
 def demo(session: nox.Session) -> None:
-    """The main job: train the seed classifier on the digits and reload it (`cnn demo`)."""
+    """The main job: train the digits classifier and reload it (`cnn demo`)."""
     _install(session, _closure("cnn-models"))  # with the [demo] extra: scikit-learn's digits
     out = Path(session.create_tmp()).resolve() / "cnn-demo"
     session.run("cnn", "demo", "--out", str(out), *session.posargs)
