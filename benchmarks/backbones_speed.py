@@ -26,18 +26,9 @@ import torch
 import torchvision
 from torch import nn
 
+from _peer_models import randomize_bn
 from cnn_backbones import HRNet, RegNet, ResNet, ResNeXt
 from cnn_bundles import fuse_conv_bn, to_channels_last
-
-
-def randomize_norms(model: nn.Module) -> nn.Module:
-    gen = torch.Generator().manual_seed(0)
-    with torch.no_grad():
-        for m in model.modules():
-            if isinstance(m, nn.BatchNorm2d):
-                m.running_mean.copy_(torch.randn(m.num_features, generator=gen) * 0.1)
-                m.running_var.copy_(torch.rand(m.num_features, generator=gen) + 0.5)
-    return model
 
 
 def rename(state: dict[str, torch.Tensor], rules: list[tuple[str, object]], drop: tuple[str, ...]) -> dict:
@@ -91,19 +82,19 @@ class TimmStages(nn.Module):
 def pairs() -> dict[str, tuple[nn.Module, nn.Module]]:
     """(ours, peer) with the peer's weights copied into ours."""
     out = {}
-    tv = randomize_norms(torchvision.models.resnet50())
+    tv = randomize_bn(torchvision.models.resnet50())
     ours = ResNet(50, out_indices=(3,))
     ours.load_state_dict({k: v for k, v in tv.state_dict().items() if not k.startswith("fc.")})
     out["ResNet-50 (torchvision)"] = (ours, TorchvisionFeatures(tv))
-    tv = randomize_norms(torchvision.models.resnext50_32x4d())
+    tv = randomize_bn(torchvision.models.resnext50_32x4d())
     ours = ResNeXt(50, groups=32, base_width=4, out_indices=(3,))
     ours.load_state_dict({k: v for k, v in tv.state_dict().items() if not k.startswith("fc.")})
     out["ResNeXt-50 32x4d (torchvision)"] = (ours, TorchvisionFeatures(tv))
-    tm = randomize_norms(timm.create_model("regnetx_032"))
+    tm = randomize_bn(timm.create_model("regnetx_032"))
     ours = RegNet("regnetx_3.2gf", out_indices=(3,))
     ours.load_state_dict(rename(tm.state_dict(), REGNET_RULES, ("head.",)))
     out["RegNetX-3.2GF (timm)"] = (ours, TimmStages(tm))
-    tm = randomize_norms(timm.create_model("hrnet_w18"))
+    tm = randomize_bn(timm.create_model("hrnet_w18"))
     ours = HRNet("w18")
     head = ("incre_modules", "downsamp_modules", "final_layer", "classifier")
     ours.load_state_dict({k: v for k, v in tm.state_dict().items() if not k.startswith(head)})

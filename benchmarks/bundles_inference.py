@@ -26,6 +26,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
+from _peer_models import copy_weights, randomize_bn
 from cnn_bundles import ConvModule, fuse_conv_bn, to_channels_last
 
 
@@ -44,16 +45,6 @@ def plain_stack(depth: int = 6, channels: int = 64) -> nn.Sequential:
         layers += [nn.Conv2d(3 if i == 0 else channels, channels, 3, padding=1, bias=False), nn.BatchNorm2d(channels)]
         layers.append(nn.ReLU(inplace=True))
     return nn.Sequential(*layers)
-
-
-def randomize_bn(model: nn.Module) -> nn.Module:
-    generator = torch.Generator().manual_seed(0)
-    with torch.no_grad():
-        for m in model.modules():
-            if isinstance(m, nn.BatchNorm2d):
-                m.running_mean.copy_(torch.randn(m.num_features, generator=generator) * 0.1)
-                m.running_var.copy_(torch.rand(m.num_features, generator=generator) + 0.5)
-    return model.eval()
 
 
 def variants(ours: nn.Module, peer: nn.Module, x: torch.Tensor) -> dict[str, Callable[[], torch.Tensor]]:
@@ -110,15 +101,6 @@ def table(title: str, timing: Timing) -> str:
     return "\n".join(rows)
 
 
-def copy_weights(ours: nn.Module, peer: nn.Module) -> None:
-    """Give the peer our parameters and buffers (same layers, same order)."""
-    ours_tensors = list(ours.state_dict().values())
-    peer_state = peer.state_dict()
-    if len(ours_tensors) != len(peer_state):
-        raise RuntimeError(f"{len(ours_tensors)} tensors in ours, {len(peer_state)} in the peer")
-    peer.load_state_dict(dict(zip(peer_state, ours_tensors, strict=True)))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=25, help="timed calls of each model")
@@ -135,7 +117,7 @@ def main() -> None:
         f"{args.rounds} interleaved rounds\n"
     )
 
-    ours = randomize_bn(conv_module_stack())
+    ours = randomize_bn(conv_module_stack()).eval()
     peer = plain_stack().eval()
     copy_weights(ours, peer)
     x = torch.randn(args.batch, 3, args.size, args.size)
@@ -150,7 +132,7 @@ def main() -> None:
     except ImportError as exc:
         print(f"ResNet-50 rows skipped: they need torchvision and cnn-backbones ({exc})")
         return
-    ours = randomize_bn(ResNet(depth=50, out_indices=(3,)))
+    ours = randomize_bn(ResNet(depth=50, out_indices=(3,))).eval()
     tv = torchvision.models.resnet50(weights=None)
     peer = nn.Sequential(*list(tv.children())[:-2]).eval()  # the same function: no pooling, no classifier
     peer.load_state_dict(dict(zip(peer.state_dict(), ours.state_dict().values(), strict=True)))

@@ -47,6 +47,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from _peer_models import copy_weights, randomize_bn
 from cnn_bundles import optimize_for_inference
 
 
@@ -54,26 +55,6 @@ def rss_mb() -> float:
     """The process's resident memory now, in MB."""
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-
-
-def randomize_bn(model: nn.Module, seed: int = 0) -> nn.Module:
-    """Running statistics away from (0, 1), so that folding really changes the weights."""
-    generator = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for m in model.modules():
-            if isinstance(m, nn.BatchNorm2d) and m.running_mean is not None and m.running_var is not None:
-                m.running_mean.copy_(torch.randn(m.num_features, generator=generator) * 0.1)
-                m.running_var.copy_(torch.rand(m.num_features, generator=generator) + 0.5)
-    return model.eval()
-
-
-def copy_weights(ours: nn.Module, peer: nn.Module) -> None:
-    """Give the peer our tensors: same layers in the same order, shapes checked by ``load_state_dict``."""
-    ours_tensors = list(ours.state_dict().values())
-    peer_state = peer.state_dict()
-    if len(ours_tensors) != len(peer_state):
-        raise RuntimeError(f"{len(ours_tensors)} tensors in ours, {len(peer_state)} in the peer")
-    peer.load_state_dict(dict(zip(peer_state, ours_tensors, strict=True)))
 
 
 class TimmFeatures(nn.Module):
@@ -94,7 +75,7 @@ def build(name: str) -> tuple[nn.Module, nn.Module, str]:
 
         from cnn_backbones import ResNet
 
-        ours = randomize_bn(ResNet(depth=50, out_indices=(3,)))
+        ours = randomize_bn(ResNet(depth=50, out_indices=(3,))).eval()
         tv = torchvision.models.resnet50(weights=None)
         peer: nn.Module = nn.Sequential(*list(tv.children())[:-2])
         copy_weights(ours, peer)
@@ -104,7 +85,7 @@ def build(name: str) -> tuple[nn.Module, nn.Module, str]:
 
         from cnn_backbones import RegNet
 
-        ours = randomize_bn(RegNet(arch="regnetx_3.2gf", out_indices=(3,)))
+        ours = randomize_bn(RegNet(arch="regnetx_3.2gf", out_indices=(3,))).eval()
         timm_model = timm.create_model("regnetx_032", pretrained=False)
         timm_model.reset_classifier(0)
         peer = TimmFeatures(timm_model)
