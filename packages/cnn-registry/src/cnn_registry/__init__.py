@@ -21,6 +21,7 @@ from .errors import (
     PlainMessageKeyError,
     UnknownTypeError,
 )
+from .lazy_exports import lazy_exports
 from .registry import Registry
 from .scope import DefaultScope, default_scope
 
@@ -43,20 +44,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'cnn_registry' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_LAZY])
-
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
 
 __all__ = [
     "AlreadyRegisteredError",

@@ -15,8 +15,9 @@ import it the first time they are used.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from cnn_registry.lazy_exports import lazy_exports
 
 from .cache_name import cache_file_name, sha256_prefix
 from .catalog import deprecated_names, load_catalog, read_catalog_file, resolve
@@ -71,18 +72,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'cnn_zoo' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
-
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
 
 __version__ = "0.1.0"
 

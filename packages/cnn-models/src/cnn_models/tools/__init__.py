@@ -11,8 +11,9 @@ does not import the training loop.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from cnn_registry.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:
     from .datasets import build_datasets, load_digits_tensors, random_image_tensors
@@ -63,13 +64,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name not in LOCATIONS:
-        raise AttributeError(f"module 'cnn_models.tools' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{LOCATIONS[name]}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *LOCATIONS})
+__getattr__, __dir__ = lazy_exports(__name__, LOCATIONS)
